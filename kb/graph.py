@@ -123,7 +123,10 @@ def all_cycles(graph: nx.DiGraph) -> list[list[str]]:
     cycles = []
     for component in nx.strongly_connected_components(graph):
         if len(component) > 1:
-            cycles.append(find_cycle(graph.subgraph(component)))
+            cycle = find_cycle(graph.subgraph(component))[:-1]
+            start = cycle.index(min(cycle))  # a stable reading, whatever node order
+            cycle = cycle[start:] + cycle[:start]
+            cycles.append([*cycle, cycle[0]])
     for slug in nx.nodes_with_selfloops(graph):
         cycles.append([slug, slug])
     return sorted(cycles)

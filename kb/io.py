@@ -20,7 +20,6 @@ from decimal import Decimal
 from typing import Any
 
 import networkx as nx
-from django.db import transaction
 from pydantic import ValidationError
 
 from kb import integrity, revision
@@ -244,19 +243,30 @@ def _hours(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
+class _DryRunRollback(Exception):
+    """Raised inside the import transaction to undo a dry run's writes."""
+
+
 def import_data(data: Interchange, *, dry_run: bool = False) -> ImportReport:
-    """Check `data` and, if it has no problem, write it atomically."""
+    """Check `data` and, if it has no problem, write it atomically.
+
+    A dry run performs the whole import, so it finds every problem a real one
+    would, and then rolls it back.
+    """
     report = ImportReport(dry_run=dry_run)
-    with transaction.atomic(), revision.batched():
-        integrity.lock_edges()
-        problems = check(data)
-        if problems:
-            raise ImportFailed(problems)
-        _write(data, report)
-        if report.changed:
-            revision.bump()
-        if dry_run:
-            transaction.set_rollback(True)
+    try:
+        with revision.batched():
+            integrity.lock_edges()
+            problems = check(data)
+            if problems:
+                raise ImportFailed(problems)
+            _write(data, report)
+            if report.changed:
+                revision.bump()
+            if dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
     return report
 
 

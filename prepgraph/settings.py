@@ -96,6 +96,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # A file, not the shared-cache in-memory default: SQLite's shared cache answers
+    # "table is locked" at once instead of waiting, which breaks the concurrency tests.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-prepgraph.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
