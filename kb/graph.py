@@ -1,33 +1,41 @@
-"""The concept graph as a networkx.DiGraph, and the queries everything else asks of it.
+"""The concept graph as a networkx.DiGraph, loaded from the database and cached.
 
 Nodes are concept slugs; an edge `a -> b` means "a is a prerequisite of b" and
 carries `kind` (required | recommended). Node attributes: title, area, hours
 (float or None), difficulty, aliases (tuple), stages (tuple of stage slugs) and
-`position`, the node's index in one deterministic topological order computed
-when the graph is built. Ordering any subset by `position` is a valid
-learning order and costs a sort, where re-sorting a subgraph topologically
-would cost a traversal per query (shared/NOTES.md: 1-15 ms against 1.3 s on
-100k nodes).
+`position` (see kb.dag).
 
 The graph is built in a constant number of queries and cached per process,
 keyed by kb.revision's token: one query per call notices a write made by any
 process. The cached graph is frozen; callers that need to mutate copy it.
+The queries themselves are pure functions in kb.dag, re-exported here.
 """
 
 import threading
-from collections import deque
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 
 import networkx as nx
 
 from kb import revision
-from kb.errors import NoPath, PrerequisiteCycle, UnknownConcept
-from kb.models import Concept, Prerequisite, PrerequisiteKind
-
-REQUIRED = PrerequisiteKind.REQUIRED.value
-RECOMMENDED = PrerequisiteKind.RECOMMENDED.value
-ALL_KINDS = frozenset({REQUIRED, RECOMMENDED})
+from kb.dag import (  # noqa: F401  (re-exported: kb.graph is the public face)
+    ALL_KINDS,
+    RECOMMENDED,
+    REQUIRED,
+    GraphSummary,
+    all_cycles,
+    assign_positions,
+    by_position,
+    check_known,
+    dependents,
+    find_cycle,
+    hours_of,
+    known_closure,
+    learning_order,
+    neighbourhood,
+    prerequisites,
+    shortest_chain,
+    summarize,
+)
+from kb.models import Concept, Prerequisite
 
 _cache_lock = threading.Lock()
 _cache: tuple[str, nx.DiGraph] | None = None
@@ -72,19 +80,6 @@ def load_graph() -> nx.DiGraph:
     return graph
 
 
-def assign_positions(graph: nx.DiGraph) -> None:
-    """Stamp each node with its index in the lexicographically smallest topological order.
-
-    Raises PrerequisiteCycle if the graph is not a DAG.
-    """
-    try:
-        order = nx.lexicographical_topological_sort(graph)
-        for position, slug in enumerate(order):
-            graph.nodes[slug]["position"] = position
-    except nx.NetworkXUnfeasible:
-        raise PrerequisiteCycle(find_cycle(graph)) from None
-
-
 def build_graph() -> nx.DiGraph:
     graph = load_graph()
     assign_positions(graph)
@@ -107,190 +102,3 @@ def clear_cache() -> None:
     global _cache
     with _cache_lock:
         _cache = None
-
-
-def find_cycle(graph: nx.DiGraph) -> list[str]:
-    """One cycle as a closed walk, e.g. ['a', 'b', 'a']; [] when the graph is acyclic."""
-    try:
-        edges = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        return []
-    return [edges[0][0], *(target for _, target in edges)]
-
-
-def all_cycles(graph: nx.DiGraph) -> list[list[str]]:
-    """One cycle per strongly connected knot, so a report names every knot once."""
-    cycles = []
-    for component in nx.strongly_connected_components(graph):
-        if len(component) > 1:
-            cycle = find_cycle(graph.subgraph(component))[:-1]
-            start = cycle.index(min(cycle))  # a stable reading, whatever node order
-            cycle = cycle[start:] + cycle[:start]
-            cycles.append([*cycle, cycle[0]])
-    for slug in nx.nodes_with_selfloops(graph):
-        cycles.append([slug, slug])
-    return sorted(cycles)
-
-
-def check_known(graph: nx.DiGraph, slugs: Iterable[str], *, field: str) -> list[str]:
-    """Return `slugs` as a list, or raise UnknownConcept naming every unknown one and the field."""
-    slugs = list(slugs)
-    unknown = [slug for slug in slugs if slug not in graph]
-    if unknown:
-        raise UnknownConcept(unknown, field=field)
-    return slugs
-
-
-def by_position(graph: nx.DiGraph, slugs: Iterable[str]) -> list[str]:
-    """`slugs` in learning order (prerequisites first)."""
-    nodes = graph.nodes
-    return sorted(slugs, key=lambda slug: nodes[slug]["position"])
-
-
-def _edge_kinds(include_recommended: bool) -> frozenset[str]:
-    return ALL_KINDS if include_recommended else frozenset({REQUIRED})
-
-
-def _walk(
-    graph: nx.DiGraph,
-    starts: Iterable[str],
-    *,
-    upstream: bool,
-    kinds: Collection[str],
-    depth: int | None = None,
-    stop: Collection[str] = (),
-) -> dict[str, int]:
-    """Breadth-first reach from `starts` (excluded), with the hop count to each node.
-
-    upstream=True follows edges backwards (towards prerequisites). Nodes in
-    `stop` are neither entered nor walked through.
-    """
-    neighbours = graph.pred if upstream else graph.succ
-    distance: dict[str, int] = {}
-    queue = deque((slug, 0) for slug in starts)
-    seen = set(starts)
-    while queue:
-        slug, hops = queue.popleft()
-        if depth is not None and hops >= depth:
-            continue
-        for other, attrs in neighbours[slug].items():
-            if other in seen or other in stop or attrs["kind"] not in kinds:
-                continue
-            seen.add(other)
-            distance[other] = hops + 1
-            queue.append((other, hops + 1))
-    return distance
-
-
-def prerequisites(
-    graph: nx.DiGraph,
-    slug: str,
-    *,
-    depth: int | None = None,
-    include_recommended: bool = True,
-) -> dict[str, int]:
-    """Concepts `slug` rests on, each with its distance, in learning order.
-
-    depth=1 gives the direct prerequisites, None the transitive ones.
-    """
-    check_known(graph, [slug], field="concept")
-    reach = _walk(graph, [slug], upstream=True, kinds=_edge_kinds(include_recommended), depth=depth)
-    return {other: reach[other] for other in by_position(graph, reach)}
-
-
-def dependents(
-    graph: nx.DiGraph,
-    slug: str,
-    *,
-    depth: int | None = None,
-    include_recommended: bool = True,
-) -> dict[str, int]:
-    """Concepts that rest on `slug`, each with its distance, in learning order."""
-    check_known(graph, [slug], field="concept")
-    reach = _walk(
-        graph, [slug], upstream=False, kinds=_edge_kinds(include_recommended), depth=depth
-    )
-    return {other: reach[other] for other in by_position(graph, reach)}
-
-
-def known_closure(graph: nx.DiGraph, known: Iterable[str]) -> set[str]:
-    """`known` plus what they require: knowing a concept implies its required prerequisites."""
-    known = set(check_known(graph, known, field="known"))
-    return known | set(_walk(graph, known, upstream=True, kinds={REQUIRED}))
-
-
-def learning_order(
-    graph: nx.DiGraph,
-    targets: Iterable[str],
-    *,
-    known: Iterable[str] = (),
-    include_recommended: bool = False,
-) -> list[str]:
-    """What to study, prerequisites first, to reach every target.
-
-    Known concepts and their required prerequisites are skipped, and the walk
-    does not go past them. Deterministic: ties follow the graph's positions.
-
-    >>> learning_order(graph, ["transformer"], known=["softmax"])  # doctest: +SKIP
-    ['linear-algebra', 'self-attention', 'transformer']
-    """
-    targets = check_known(graph, targets, field="targets")
-    skip = known_closure(graph, known)
-    wanted = {slug for slug in targets if slug not in skip}
-    wanted |= set(
-        _walk(graph, wanted, upstream=True, kinds=_edge_kinds(include_recommended), stop=skip)
-    )
-    return by_position(graph, wanted)
-
-
-def shortest_chain(
-    graph: nx.DiGraph, source: str, target: str, *, include_recommended: bool = True
-) -> list[str]:
-    """The shortest prerequisite chain from `source` up to `target`, both included."""
-    check_known(graph, [source, target], field="concept")
-    kinds = _edge_kinds(include_recommended)
-    view = nx.subgraph_view(graph, filter_edge=lambda a, b: graph.edges[a, b]["kind"] in kinds)
-    try:
-        return nx.shortest_path(view, source, target)
-    except nx.NetworkXNoPath:
-        raise NoPath(source, target) from None
-
-
-def neighbourhood(graph: nx.DiGraph, slug: str, *, depth: int = 1) -> nx.DiGraph:
-    """The subgraph of concepts within `depth` hops of `slug`, in either direction."""
-    check_known(graph, [slug], field="root")
-    if depth < 0:
-        raise ValueError("depth must be 0 or more")
-    return nx.ego_graph(graph, slug, radius=depth, undirected=True)
-
-
-def hours_of(graph: nx.DiGraph, slugs: Iterable[str]) -> float:
-    """Total estimated hours; concepts without an estimate count as zero."""
-    return sum(graph.nodes[slug]["hours"] or 0.0 for slug in slugs)
-
-
-@dataclass(frozen=True)
-class GraphSummary:
-    concepts: int
-    edges: int
-    required_edges: int
-    by_area: dict[str, int]
-    total_hours: float
-    roots: int
-    longest_chain: list[str]
-
-
-def summarize(graph: nx.DiGraph) -> GraphSummary:
-    by_area: dict[str, int] = {}
-    for _, area in graph.nodes(data="area"):
-        by_area[area] = by_area.get(area, 0) + 1
-    required = sum(1 for *_, kind in graph.edges(data="kind") if kind == REQUIRED)
-    return GraphSummary(
-        concepts=graph.number_of_nodes(),
-        edges=graph.number_of_edges(),
-        required_edges=required,
-        by_area=dict(sorted(by_area.items())),
-        total_hours=hours_of(graph, graph.nodes),
-        roots=sum(1 for _, degree in graph.in_degree() if degree == 0),
-        longest_chain=nx.dag_longest_path(graph) if graph.number_of_nodes() else [],
-    )

@@ -1,5 +1,7 @@
 """Print what to study, prerequisites first, to reach one or more target concepts."""
 
+from django.core.management.base import CommandError
+
 from kb import graph as kb_graph
 from kb.management.commands._base import KnowledgeBaseCommand, split_slugs
 
@@ -17,9 +19,12 @@ class Command(KnowledgeBaseCommand):
         )
 
     def handle(self, *args, targets: str, known: str, recommended: bool, **options):
+        target_slugs = split_slugs(targets)
+        if not target_slugs:
+            raise CommandError("targets: give at least one concept slug, e.g. transformer")
         graph = kb_graph.current_graph()
         order = kb_graph.learning_order(
-            graph, split_slugs(targets), known=split_slugs(known), include_recommended=recommended
+            graph, target_slugs, known=split_slugs(known), include_recommended=recommended
         )
         total = kb_graph.hours_of(graph, order)
         self.stdout.write(
