@@ -442,32 +442,48 @@ def fill_learning(
     capacity: dict[date, int],
     min_session: int,
 ) -> tuple[dict[str, date], list[str]]:
-    """Place `order` into the days; return each placed concept's last day and the unplaced."""
+    """Place `order` into the days; return each placed concept's last day and the unplaced.
+
+    A concept that would leave a tail shorter than a session may dip into the
+    day's review share to finish, and a split leaves a final session of at
+    least `min_session` where it can, rather than a ten-minute stub.
+    """
     study = [day for day in days if not day.interview_day]
+    reserve = {day.date: day.free_minutes - capacity[day.date] for day in study}
     finished: dict[str, date] = {}
     index = 0
     for position, slug in enumerate(order):
         remaining = minutes[slug]
-        sessions: list[tuple[Day, int]] = []
+        sessions: list[tuple[Day, int, int]] = []  # day, minutes, minutes taken from reserve
         while remaining > 0 and index < len(study):
             day = study[index]
             free = capacity[day.date]
-            if free >= remaining:
-                sessions.append((day, remaining))
+            overflow = remaining - free
+            if overflow <= 0:
+                sessions.append((day, remaining, 0))
                 capacity[day.date] -= remaining
                 remaining = 0
-            elif free >= min_session:
-                sessions.append((day, free))
+            elif overflow < min_session and overflow <= reserve[day.date]:
+                sessions.append((day, remaining, overflow))
                 capacity[day.date] = 0
-                remaining -= free
+                reserve[day.date] -= overflow
+                remaining = 0
+            elif free >= min_session:
+                take = free
+                if remaining - take < min_session and remaining - min_session >= min_session:
+                    take = remaining - min_session
+                sessions.append((day, take, 0))
+                capacity[day.date] -= take
+                remaining -= take
                 index += 1
             else:
                 index += 1
         if remaining > 0:  # out of days: give back the partial sessions, stop here
-            for day, used in sessions:
-                capacity[day.date] += used
+            for day, used, borrowed in sessions:
+                capacity[day.date] += used - borrowed
+                reserve[day.date] += borrowed
             return finished, order[position:]
-        for number, (day, used) in enumerate(sessions, start=1):
+        for number, (day, used, _) in enumerate(sessions, start=1):
             split = len(sessions) > 1
             day.items.append(
                 Item(

@@ -1,0 +1,356 @@
+"""planner.core on hand-built graphs with known answers, and its rules on random DAGs."""
+
+from datetime import date, timedelta
+
+import networkx as nx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kb.dag import assign_positions
+from kb.errors import UnknownConcept
+from planner import core
+from planner.core import MockStage, PlanInputError, PlanRequest, build_schedule
+
+MONDAY = date(2026, 11, 30)
+HOUR_A_DAY = (60,) * 7
+
+
+def graph_of(*edges: str, hours: dict | None = None, recommended: tuple[str, ...] = ()):
+    graph = nx.DiGraph()
+    for specs, kind in ((edges, "required"), (recommended, "recommended")):
+        for spec in specs:
+            source, target = spec.split(">")
+            graph.add_edge(source, target, kind=kind)
+    for slug in graph.nodes:
+        graph.nodes[slug].update(
+            title=slug, area="fundamentals", hours=(hours or {}).get(slug, 1.0)
+        )
+    assign_positions(graph)
+    return graph
+
+
+def request(**overrides) -> PlanRequest:
+    values = dict(
+        start=MONDAY,
+        interview=MONDAY + timedelta(days=14),
+        minutes_by_weekday=HOUR_A_DAY,
+        relevance={"c": 1.0},
+        review_share=0.2,
+    )
+    values.update(overrides)
+    return PlanRequest(**values)
+
+
+def learned_days(schedule) -> dict[str, date]:
+    """Each learned concept -> the day of its last session."""
+    last = {}
+    for day, item in schedule.items():
+        if item.kind == "learn":
+            last[item.concept] = day.date
+    return last
+
+
+CHAIN = graph_of("a>b", "b>c")
+
+
+def test_everything_fits_prerequisites_first_no_cuts():
+    schedule = build_schedule(CHAIN, request())
+    learns = [item.concept for _, item in schedule.items() if item.kind == "learn"]
+    assert learns == ["a", "b", "c"]
+    assert schedule.summary.cut == []
+    assert schedule.summary.coverage == 1.0
+    assert schedule.summary.longest_chain == ["a", "b", "c"]
+    assert schedule.summary.needed_minutes == 180
+
+
+def test_known_concepts_and_their_prerequisites_are_skipped():
+    schedule = build_schedule(CHAIN, request(known=frozenset({"b"})))
+    assert set(learned_days(schedule)) == {"c"}
+
+
+def test_shaky_concepts_are_reviewed_not_learned():
+    schedule = build_schedule(CHAIN, request(shaky=frozenset({"b"})))
+    assert set(learned_days(schedule)) == {"c"}
+    shaky = [item for _, item in schedule.items() if item.kind == "review" and item.concept == "b"]
+    assert shaky and shaky[0].note.startswith("shaky")
+
+
+def test_a_long_concept_is_split_into_sessions_no_shorter_than_the_minimum():
+    graph = graph_of("a>c", hours={"c": 3.0, "a": 0.5})
+    schedule = build_schedule(graph, request(min_session_minutes=30))
+    sessions = [
+        item for _, item in schedule.items() if item.kind == "learn" and item.concept == "c"
+    ]
+    assert sum(item.minutes for item in sessions) == 180
+    assert len(sessions) > 1
+    assert [item.part for item in sessions] == list(range(1, len(sessions) + 1))
+    assert all(item.minutes >= 30 for item in sessions[:-1])
+
+
+def test_blackout_days_hold_nothing_and_have_no_time():
+    off = frozenset({MONDAY, MONDAY + timedelta(days=1)})
+    schedule = build_schedule(CHAIN, request(blackout=off))
+    for day in schedule.days[:2]:
+        assert day.blackout and day.available_minutes == 0 and day.items == []
+
+
+def test_interview_day_holds_only_a_light_review():
+    schedule = build_schedule(CHAIN, request())
+    last = schedule.days[-1]
+    assert last.date == MONDAY + timedelta(days=14) and last.interview_day
+    assert all(item.kind == "review" for item in last.items)
+    assert last.used_minutes <= 30
+
+
+def test_mocks_fall_in_the_final_part_one_per_stage_in_loop_order():
+    mocks = (
+        MockStage("ml-coding", "ML coding", 45),
+        MockStage("ml-concepts", "ML concepts", 45),
+        MockStage("ml-system-design", "ML system design", 45),
+    )
+    schedule = build_schedule(CHAIN, request(mocks=mocks))
+    placed = [(day.date, item.stage) for day, item in schedule.items() if item.kind == "mock"]
+    assert [stage for _, stage in placed] == ["ml-coding", "ml-concepts", "ml-system-design"]
+    assert len({d for d, _ in placed}) == 3
+    assert all(d >= MONDAY + timedelta(days=9) for d, _ in placed)
+
+
+def test_reviews_follow_learning_at_spaced_intervals():
+    roomy = request(relevance={"b": 1.0}, minutes_by_weekday=(120,) * 7)
+    schedule = build_schedule(graph_of("a>b"), roomy)
+    learned_on = learned_days(schedule)["a"]
+    reviews = sorted(
+        day.date for day, item in schedule.items() if item.kind == "review" and item.concept == "a"
+    )
+    offsets = [(d - learned_on).days for d in reviews]
+    assert offsets[:3] == [1, 3, 7]
+    assert reviews[-1] == MONDAY + timedelta(days=14)  # the light review on the day itself
+
+
+def test_practice_follows_a_concept_with_questions():
+    schedule = build_schedule(CHAIN, request(question_counts={"b": 3}))
+    practice = [(day.date, item) for day, item in schedule.items() if item.kind == "practice"]
+    assert len(practice) == 1
+    assert practice[0][1].concept == "b" and practice[0][1].minutes == 30
+    assert practice[0][0] >= learned_days(schedule)["b"]
+
+
+def test_tight_deadline_cuts_the_least_valuable_and_keeps_prerequisites_closed():
+    # x is worth little and costs a lot; the c chain is worth most.
+    graph = graph_of("a>b", "b>c", "a>x", hours={"x": 4.0})
+    schedule = build_schedule(
+        graph,
+        request(interview=MONDAY + timedelta(days=4), relevance={"c": 1.0, "x": 0.2}),
+    )
+    assert set(learned_days(schedule)) == {"a", "b", "c"}
+    assert [cut.concept for cut in schedule.summary.cut] == ["x"]
+    assert "value 0.20" in schedule.summary.cut[0].reason
+    assert schedule.summary.coverage == pytest.approx(1.0 / 1.2, abs=1e-3)
+    assert schedule.summary.warnings[0].startswith("1 of 4 needed concepts do not fit")
+
+
+def test_prerequisites_of_cut_concepts_are_cut_too_when_worth_nothing_alone():
+    graph = graph_of("p>big", "q>small", hours={"big": 20.0, "p": 1.0})
+    schedule = build_schedule(
+        graph, request(interview=MONDAY + timedelta(days=5), relevance={"big": 1.0, "small": 0.5})
+    )
+    cut = {c.concept: c.reason for c in schedule.summary.cut}
+    assert set(learned_days(schedule)) == {"q", "small"}
+    assert cut["p"] == "only needed for concepts that were cut (big)"
+
+
+def test_an_interview_today_is_a_plan_with_everything_cut_and_a_warning():
+    schedule = build_schedule(CHAIN, request(interview=MONDAY))
+    assert len(schedule.days) == 1
+    assert learned_days(schedule) == {}
+    assert {c.concept for c in schedule.summary.cut} == {"a", "b", "c"}
+    assert schedule.summary.coverage == 0.0
+    assert schedule.summary.warnings
+
+
+def test_recommended_prerequisites_only_when_asked():
+    graph = graph_of("a>c", recommended=("r>c",))
+    assert "r" not in learned_days(build_schedule(graph, request()))
+    assert "r" in learned_days(build_schedule(graph, request(include_recommended=True)))
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"interview": MONDAY - timedelta(days=1)}, "interview"),
+        ({"minutes_by_weekday": (0,) * 7}, "hours"),
+        ({"minutes_by_weekday": (60,) * 6}, "hours"),
+        ({"minutes_by_weekday": (-5, 60, 60, 60, 60, 60, 60)}, "hours"),
+        ({"min_session_minutes": 0}, "min_session_minutes"),
+        ({"relevance": {"c": 1.5}}, "targets"),
+    ],
+)
+def test_bad_requests_name_the_field(overrides, field):
+    with pytest.raises(PlanInputError) as error:
+        build_schedule(CHAIN, request(**overrides))
+    assert error.value.field == field
+    assert error.value.message.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize("field", ["relevance", "known", "shaky"])
+def test_unknown_concepts_are_named_with_their_field(field):
+    value = {"ghost": 1.0} if field == "relevance" else frozenset({"ghost"})
+    with pytest.raises(UnknownConcept) as error:
+        build_schedule(CHAIN, request(**{field: value}))
+    assert "ghost" in error.value.message
+    assert error.value.message.startswith("targets" if field == "relevance" else field)
+
+
+# --- properties on random DAGs ---------------------------------------------------------
+
+
+@st.composite
+def plan_cases(draw):
+    size = draw(st.integers(min_value=1, max_value=18))
+    names = [f"n{i:02d}" for i in range(size)]
+    pairs = [(a, b) for a in range(size) for b in range(a + 1, size)]
+    edges = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=40)) if pairs else []
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["required", "recommended"]), min_size=len(edges), max_size=len(edges)
+        )
+    )
+    graph = nx.DiGraph()
+    graph.add_nodes_from(names)
+    for (a, b), kind in zip(edges, kinds, strict=True):
+        graph.add_edge(names[a], names[b], kind=kind)
+    for slug in names:
+        graph.nodes[slug].update(
+            title=slug, area="math", hours=draw(st.sampled_from([0.25, 0.5, 1.0, 2.0, 3.5, 6.0]))
+        )
+    assign_positions(graph)
+    targets = draw(st.lists(st.sampled_from(names), min_size=1, max_size=5, unique=True))
+    relevance = {t: draw(st.sampled_from([0.2, 0.5, 1.0])) for t in targets}
+    known = frozenset(draw(st.lists(st.sampled_from(names), max_size=3, unique=True)))
+    shaky = frozenset(draw(st.lists(st.sampled_from(names), max_size=2, unique=True)))
+    start = date(2026, 3, 1) + timedelta(days=draw(st.integers(0, 300)))
+    span = draw(st.integers(0, 20))
+    weekly = tuple(
+        draw(st.lists(st.sampled_from([0, 20, 45, 60, 90, 240]), min_size=7, max_size=7))
+    )
+    if not any(weekly):
+        weekly = (60,) + weekly[1:]
+    blackout = frozenset(
+        start + timedelta(days=d) for d in draw(st.lists(st.integers(0, span), max_size=4))
+    )
+    mocks = tuple(
+        MockStage(s, s, m)
+        for s, m in draw(
+            st.lists(
+                st.sampled_from([("coding", 45), ("concepts", 45), ("design", 45), ("talk", 60)]),
+                unique=True,
+                max_size=4,
+            )
+        )
+    )
+    req = PlanRequest(
+        start=start,
+        interview=start + timedelta(days=span),
+        minutes_by_weekday=weekly,
+        relevance=relevance,
+        known=known,
+        shaky=shaky,
+        blackout=blackout,
+        mocks=mocks,
+        question_counts={t: 1 for t in targets[:2]},
+        include_recommended=draw(st.booleans()),
+        min_session_minutes=draw(st.sampled_from([15, 30, 45])),
+    )
+    return graph, req
+
+
+def edge_kinds(req):
+    return {"required", "recommended"} if req.include_recommended else {"required"}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases())
+def test_rules_hold_on_random_plans(case):
+    graph, req = case
+    schedule = build_schedule(graph, req)
+    known_all = core.known_closure(graph, req.known | req.shaky)
+    kinds = edge_kinds(req)
+
+    # Rule 1: prerequisites known, or finished earlier (earlier day, or earlier the same day).
+    finished_at: dict[str, tuple[date, int]] = {}
+    for day in schedule.days:
+        for index, item in enumerate(day.items):
+            if item.kind != "learn":
+                continue
+            for prerequisite, _, kind in graph.in_edges(item.concept, data="kind"):
+                if kind not in kinds or prerequisite in known_all:
+                    continue
+                assert prerequisite in finished_at, (prerequisite, item.concept)
+                assert finished_at[prerequisite] < (day.date, index)
+            finished_at[item.concept] = (day.date, index)
+
+    # Rule 2: never over a day's availability; blackout days hold nothing.
+    for day in schedule.days:
+        assert day.used_minutes <= day.available_minutes
+        assert all(item.minutes > 0 for item in day.items)
+        if day.blackout:
+            assert day.items == [] and day.available_minutes == 0
+
+    # Rule 3: nothing after the interview; the interview day holds at most a light review.
+    assert schedule.days[-1].date == req.interview
+    assert all(day.date <= req.interview for day in schedule.days)
+    assert all(item.kind == "review" for item in schedule.days[-1].items)
+    assert schedule.days[-1].used_minutes <= req.interview_day_review_minutes
+
+    # Rule 4: learned + cut = needed; learned is closed under prerequisites.
+    learned = set(schedule.summary.learned)
+    cut = {c.concept for c in schedule.summary.cut}
+    assert not learned & cut
+    needed = {t for t in req.relevance if t not in known_all}
+    needed |= set(core.walk(graph, needed, upstream=True, kinds=kinds, stop=known_all))
+    assert learned | cut == needed
+    for slug in learned:
+        for prerequisite, _, kind in graph.in_edges(slug, data="kind"):
+            if kind in kinds and prerequisite not in known_all:
+                assert prerequisite in learned
+    assert all(c.reason for c in schedule.summary.cut)
+
+    # Rule 5: deterministic.
+    assert build_schedule(graph, req) == schedule
+
+    # Rule 6: mocks only in the final part; reviews only after learning.
+    study_days = [d for d in schedule.days if not d.interview_day and d.available_minutes > 0]
+    window = max(len(req.mocks), -(-3 * len(study_days) // 10))
+    for day, item in schedule.items():
+        if item.kind == "review" and not item.note.startswith("shaky"):
+            assert item.concept in finished_at
+            assert day.date > finished_at[item.concept][0]
+        if item.kind == "mock" and len(study_days) >= len(req.mocks):
+            assert day in study_days[-window:] or day.free_minutes < 45
+
+    # Rule 7: sessions sum to the concept's time; none below the minimum but the last.
+    sessions: dict[str, list[int]] = {}
+    for _, item in schedule.items():
+        if item.kind == "learn":
+            sessions.setdefault(item.concept, []).append(item.minutes)
+    for slug, minutes in sessions.items():
+        assert sum(minutes) == core.learn_minutes(graph, slug)
+        assert all(m >= req.min_session_minutes for m in minutes[:-1])
+
+
+@settings(max_examples=100, deadline=None)
+@given(plan_cases())
+def test_with_ample_time_everything_needed_is_learned(case):
+    graph, req = case
+    roomy = PlanRequest(
+        **{
+            **req.__dict__,
+            "interview": req.start + timedelta(days=60),
+            "minutes_by_weekday": (600,) * 7,
+            "blackout": frozenset(),
+        }
+    )
+    schedule = build_schedule(graph, roomy)
+    assert schedule.summary.cut == []
+    assert schedule.summary.coverage == 1.0
