@@ -235,7 +235,7 @@ def plan_cases(draw):
         draw(st.lists(st.sampled_from([0, 20, 45, 60, 90, 240]), min_size=7, max_size=7))
     )
     if not any(weekly):
-        weekly = (60,) + weekly[1:]
+        weekly = (60, *weekly[1:])
     blackout = frozenset(
         start + timedelta(days=d) for d in draw(st.lists(st.integers(0, span), max_size=4))
     )
