@@ -14,11 +14,12 @@ How a plan is made
    loop stage, in the final part of the plan; the interview day holds only a
    light review. A share of every study day (`review_share`) is kept for
    spaced reviews and question practice.
-3. Selection (a precedence-constrained knapsack, solved greedily): while the
-   needed concepts cost more than the learning capacity, cut the "leaf"
-   (a kept concept no kept concept depends on) with the lowest value per
-   minute of its apportioned prerequisite closure. Only leaves are cut, so the
-   kept set stays closed under prerequisites; the cut list says why each went.
+3. Selection (a precedence-constrained knapsack, solved greedily): when the
+   needed concepts cost more than the learning capacity, valuable concepts are
+   taken in order of value per minute of their apportioned prerequisite
+   closure, each together with its prerequisites, while the closure fits.
+   Whole closures keep the kept set closed under prerequisites; the cut list
+   says why each concept went.
 4. Order: a topological order that, among the concepts whose prerequisites
    are all placed, takes the most valuable per minute first (value includes a
    share of the value of what a concept unlocks), so a plan that slips loses
@@ -61,6 +62,7 @@ QUESTION_BONUS = 0.05  # value a linked interview question adds to a concept (up
 PRACTICE_MINUTES_PER_QUESTION = 15
 MAX_PRACTICE_QUESTIONS = 2
 MIN_BUFFER_MINUTES = 10
+VALUE_PASSED_DOWN = 0.5  # share of a concept's value its prerequisites inherit
 
 
 class PlanInputError(ApplicationError):
@@ -103,8 +105,9 @@ class PlanRequest:
     question_counts: Mapping[str, int] = field(default_factory=dict)
     include_recommended: bool = False
     min_session_minutes: int = 30
-    review_share: float = 0.2
+    review_share: float = 0.25
     interview_day_review_minutes: int = 30
+    already_used: Mapping[date, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,6 +119,7 @@ class Item:
     part: int | None = None  # session number of a split concept, 1-based
     parts: int | None = None
     note: str = ""
+    status: str = "pending"  # set by the persistence layer when it reads items back
 
 
 @dataclass
@@ -125,6 +129,7 @@ class Day:
     items: list[Item] = field(default_factory=list)
     blackout: bool = False
     interview_day: bool = False
+    reserved_minutes: int = 0  # already spent outside this schedule (work done before a replan)
 
     @property
     def used_minutes(self) -> int:
@@ -132,7 +137,7 @@ class Day:
 
     @property
     def free_minutes(self) -> int:
-        return self.available_minutes - self.used_minutes
+        return self.available_minutes - self.reserved_minutes - self.used_minutes
 
 
 @dataclass(frozen=True)
@@ -218,8 +223,8 @@ def practice_minutes(request: PlanRequest, slug: str) -> int:
 
 
 def review_minutes(learn: int) -> int:
-    """About a tenth of the learning time, 10 to 20 minutes."""
-    return min(20, max(10, 5 * round(learn / 50)))
+    """Five minutes per hour of learning, 5 to 15: recall, not re-reading."""
+    return min(15, max(5, 5 * round(learn / 60)))
 
 
 @dataclass
@@ -268,69 +273,87 @@ def apportioned_cost(needed: _Needed) -> dict[str, float]:
 
 
 def propagated_value(needed: _Needed) -> dict[str, float]:
-    """Own value plus a share of the value of what the concept unlocks."""
+    """Own value plus a damped share of the value of what the concept unlocks.
+
+    A prerequisite of a valuable concept is worth learning even when that
+    concept itself does not fit: interviewers probe the foundations too, and
+    it is progress towards the target. Each concept passes half its value,
+    split evenly, to its prerequisites, so value fades with distance.
+    """
     value: dict[str, float] = {}
     for slug in reversed(needed.order):
-        value[slug] = needed.own_value[slug] + sum(
+        value[slug] = needed.own_value[slug] + VALUE_PASSED_DOWN * sum(
             value[d] / len(needed.prerequisites[d]) for d in needed.dependents[slug]
         )
     return value
 
 
-def select(needed: _Needed, budget: int) -> tuple[set[str], list[tuple[str, str]]]:
-    """Cut lowest-value leaves until the kept concepts cost at most `budget` minutes.
+def select(
+    needed: _Needed, value: dict[str, float], budget: int
+) -> tuple[set[str], list[tuple[str, str]]]:
+    """Choose the concepts to learn within `budget` minutes; return them and the cuts.
 
-    Returns the kept set and (concept, reason) for each cut, in cut order.
+    Greedy over prerequisite closures: valuable concepts are taken in order of
+    value per minute of their apportioned closure cost, each with every
+    prerequisite not taken yet, when that whole closure still fits. Taking a
+    closure whole keeps the kept set closed under prerequisites. A concept's
+    walk stops at concepts already taken and gives up once its cost passes
+    what is left, so the total work stays near O((V + E) log V).
     """
-    kept = set(needed.order)
-    total = sum(needed.cost.values())
-    if total <= budget:
-        return kept, []
+    if sum(needed.cost.values()) <= budget:
+        return set(needed.order), []
     closure_cost = apportioned_cost(needed)
     position = {slug: index for index, slug in enumerate(needed.order)}
-    kept_dependents = {slug: len(needed.dependents[slug]) for slug in needed.order}
-    cut_dependents: dict[str, list[str]] = {}
-    heap = [
-        (needed.own_value[slug] / closure_cost[slug], -position[slug], slug)
-        for slug in needed.order
-        if kept_dependents[slug] == 0
-    ]
-    heapq.heapify(heap)
+    valuable = sorted(
+        needed.order, key=lambda slug: (-value[slug] / closure_cost[slug], position[slug])
+    )
+    kept: set[str] = set()
+    left = budget
     cuts: list[tuple[str, str]] = []
-    # Past the budget, keep going while the cheapest leaf is worth nothing: a
-    # prerequisite whose dependents were all cut would be time spent for nothing.
-    while heap and (total > budget or heap[0][0] == 0):
-        _, _, slug = heapq.heappop(heap)
-        kept.discard(slug)
-        total -= needed.cost[slug]
-        value = needed.own_value[slug]
-        if value == 0:
-            names = ", ".join(sorted(cut_dependents.get(slug, []))[:3])
-            reason = f"only needed for concepts that were cut ({names})"
-        else:
-            reason = (
-                f"value {value:.2f} for about {closure_cost[slug] / 60:.1f} h with its share of "
-                "prerequisites is among the lowest per hour; more valuable concepts take the time"
-            )
-        cuts.append((slug, reason))
-        for prerequisite in needed.prerequisites[slug]:
-            cut_dependents.setdefault(prerequisite, []).append(slug)
-            kept_dependents[prerequisite] -= 1
-            if kept_dependents[prerequisite] == 0:
-                heapq.heappush(
-                    heap,
-                    (
-                        needed.own_value[prerequisite] / closure_cost[prerequisite],
-                        -position[prerequisite],
-                        prerequisite,
-                    ),
+    for slug in valuable:
+        if slug in kept:
+            continue
+        closure, cost = _missing_closure(needed, slug, kept, left)
+        if closure is None:
+            if needed.own_value[slug] > 0 or not needed.dependents[slug]:
+                reason = (
+                    f"relevance {needed.own_value[slug]:.2f}, but with the prerequisites it "
+                    f"would add it needs more than the {left / 60:.1f} h left after more "
+                    "valuable concepts"
                 )
+            else:
+                blocked = ", ".join(needed.dependents[slug][:3])
+                reason = (
+                    f"a prerequisite of {blocked}, and with its own prerequisites it needs "
+                    f"more than the {left / 60:.1f} h left after more valuable concepts"
+                )
+            cuts.append((slug, reason))
+            continue
+        kept |= closure
+        left -= cost
     return kept, cuts
 
 
-def study_order(needed: _Needed, kept: set[str]) -> list[str]:
+def _missing_closure(
+    needed: _Needed, slug: str, kept: set[str], limit: int
+) -> tuple[set[str] | None, int]:
+    """`slug` and its prerequisites not yet kept, and their cost; None if over `limit`."""
+    closure = {slug}
+    cost = needed.cost[slug]
+    stack = [slug]
+    while stack:
+        if cost > limit:
+            return None, cost
+        for prerequisite in needed.prerequisites[stack.pop()]:
+            if prerequisite not in kept and prerequisite not in closure:
+                closure.add(prerequisite)
+                cost += needed.cost[prerequisite]
+                stack.append(prerequisite)
+    return (closure, cost) if cost <= limit else (None, cost)
+
+
+def study_order(needed: _Needed, value: dict[str, float], kept: set[str]) -> list[str]:
     """Topological order of `kept` taking the most valuable per minute first."""
-    value = propagated_value(needed)
     position = {slug: index for index, slug in enumerate(needed.order)}
     waiting = {
         slug: sum(1 for p in needed.prerequisites[slug] if p in kept) for slug in needed.order
@@ -383,7 +406,16 @@ def make_days(request: PlanRequest) -> list[Day]:
         interview_day = current == request.interview
         if interview_day:
             minutes = min(minutes, request.interview_day_review_minutes)
-        days.append(Day(current, minutes, blackout=blackout, interview_day=interview_day))
+        reserved = min(minutes, request.already_used.get(current, 0))
+        days.append(
+            Day(
+                current,
+                minutes,
+                blackout=blackout,
+                interview_day=interview_day,
+                reserved_minutes=reserved,
+            )
+        )
         current += timedelta(days=1)
     return days
 
@@ -607,8 +639,9 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     place_mocks(days, request, warnings)
     capacity = learning_capacity(days, request)
     usable = sum(m for m in capacity.values() if m >= min(request.min_session_minutes, 30))
-    kept, cut_reasons = select(needed, usable)
-    order = study_order(needed, kept)
+    value = propagated_value(needed)
+    kept, cut_reasons = select(needed, value, usable)
+    order = study_order(needed, value, kept)
     learn = {slug: learn_minutes(graph, slug) for slug in order}
     finished, unplaced = fill_learning(days, order, learn, capacity, request.min_session_minutes)
     for slug in unplaced:
@@ -621,7 +654,7 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
 
     cuts = sorted(
         (
-            Cut(slug, reason, round(needed.own_value[slug], 3), needed.cost[slug])
+            Cut(slug, reason, round(value[slug], 3), needed.cost[slug])
             for slug, reason in cut_reasons
         ),
         key=lambda cut: (-cut.value, cut.concept),
@@ -633,8 +666,8 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
             f"{len(cuts)} of {len(needed.order)} needed concepts do not fit ({cut_hours:.1f} h); "
             "see the cut list",
         )
-    total_value = sum(needed.own_value.values())
-    kept_value = sum(needed.own_value[slug] for slug in learned)
+    total_value = sum(value.values())
+    kept_value = sum(value[slug] for slug in learned)
     mock_minutes = sum(mock.minutes for mock in request.mocks)
     summary = Summary(
         needed_minutes=sum(needed.cost.values()) + mock_minutes,

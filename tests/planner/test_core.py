@@ -145,19 +145,30 @@ def test_tight_deadline_cuts_the_least_valuable_and_keeps_prerequisites_closed()
     )
     assert set(learned_days(schedule)) == {"a", "b", "c"}
     assert [cut.concept for cut in schedule.summary.cut] == ["x"]
-    assert "value 0.20" in schedule.summary.cut[0].reason
-    assert schedule.summary.coverage == pytest.approx(1.0 / 1.2, abs=1e-3)
+    assert schedule.summary.cut[0].reason.startswith("relevance 0.20, but")
+    # Values: c 1.0, b 0.5 (half of c), a 0.35 (half of b + half of x), x 0.2.
+    assert schedule.summary.coverage == pytest.approx(1.85 / 2.05, abs=1e-3)
     assert schedule.summary.warnings[0].startswith("1 of 4 needed concepts do not fit")
 
 
-def test_prerequisites_of_cut_concepts_are_cut_too_when_worth_nothing_alone():
+def test_prerequisites_of_a_target_that_cannot_fit_are_still_learned_as_progress():
     graph = graph_of("p>big", "q>small", hours={"big": 20.0, "p": 1.0})
     schedule = build_schedule(
         graph, request(interview=MONDAY + timedelta(days=5), relevance={"big": 1.0, "small": 0.5})
     )
+    assert set(learned_days(schedule)) == {"p", "q", "small"}
+    assert [c.concept for c in schedule.summary.cut] == ["big"]
+    assert schedule.summary.cut[0].reason.startswith("relevance 1.00, but")
+
+
+def test_a_prerequisite_that_does_not_fit_names_what_it_was_for():
+    graph = graph_of("p>t", hours={"p": 3.0, "t": 1.0})
+    schedule = build_schedule(
+        graph, request(interview=MONDAY + timedelta(days=2), relevance={"t": 1.0})
+    )
     cut = {c.concept: c.reason for c in schedule.summary.cut}
-    assert set(learned_days(schedule)) == {"q", "small"}
-    assert cut["p"] == "only needed for concepts that were cut (big)"
+    assert learned_days(schedule) == {}
+    assert cut["p"].startswith("a prerequisite of t, and")
 
 
 def test_an_interview_today_is_a_plan_with_everything_cut_and_a_warning():

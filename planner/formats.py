@@ -1,0 +1,245 @@
+"""A plan as the public JSON contract, and the human formats built from it.
+
+Stored plans and unsaved previews both go through `payload()`, so the CLI,
+the API and the calendar render the very same structure. The contract is
+documented in the README; add fields, never rename or remove them.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from kb import graph as kb_graph
+from kb.models import Question, Resource
+from planner import core
+from planner.models import Plan
+from planner.services import Resolved, day_rows, summary_json, zone
+
+RESOURCES_PER_ITEM = 3
+
+
+def _resources_and_questions(slugs: set[str]) -> tuple[dict[str, list], dict[str, list]]:
+    """Top resources (shortest first) and the questions of each concept: two queries."""
+    resources: dict[str, list] = defaultdict(list)
+    rows = (
+        Resource.concepts.through.objects.filter(concept__slug__in=slugs)
+        .order_by("concept__slug", "resource__minutes", "resource__title")
+        .values_list(
+            "concept__slug",
+            "resource__title",
+            "resource__url",
+            "resource__kind",
+            "resource__minutes",
+        )
+    )
+    for slug, title, url, kind, minutes in rows:
+        if len(resources[slug]) < RESOURCES_PER_ITEM:
+            resources[slug].append({"title": title, "url": url, "kind": kind, "minutes": minutes})
+    questions: dict[str, list] = defaultdict(list)
+    rows = (
+        Question.concepts.through.objects.filter(concept__slug__in=slugs)
+        .order_by("concept__slug", "question__slug")
+        .values_list("concept__slug", "question__slug", "question__text", "question__stage__slug")
+    )
+    for slug, question, text, stage in rows:
+        questions[slug].append({"slug": question, "text": text, "stage": stage})
+    return resources, questions
+
+
+def _days(day_meta: list[dict], items: Iterable[tuple[date, dict]]) -> list[dict[str, Any]]:
+    graph = kb_graph.current_graph()
+    by_date: dict[str, list[dict]] = defaultdict(list)
+    for day, item in items:
+        by_date[day.isoformat()].append(item)
+    slugs = {i["concept"] for day_items in by_date.values() for i in day_items if i["concept"]}
+    resources, questions = _resources_and_questions(slugs)
+    days = []
+    for meta in day_meta:
+        day_items = by_date.get(meta["date"], [])
+        for item in day_items:
+            slug = item["concept"]
+            node = graph.nodes[slug] if slug and slug in graph else None
+            item["title"] = node["title"] if node else (item.get("note") or item["kind"])
+            if item["kind"] == "learn" and slug:
+                item["resources"] = resources.get(slug, [])
+            if item["kind"] == "practice" and slug:
+                item["questions"] = questions.get(slug, [])[: core.MAX_PRACTICE_QUESTIONS]
+        days.append({**meta, "items": day_items})
+    return days
+
+
+def _item_dict(item: core.Item, item_id: int | None = None) -> dict[str, Any]:
+    data = {
+        "kind": item.kind,
+        "concept": item.concept,
+        "minutes": item.minutes,
+        "stage": item.stage,
+        "part": item.part,
+        "parts": item.parts,
+        "note": item.note,
+        "status": item.status,
+    }
+    if item_id is not None:
+        data = {"id": item_id, **data}
+    return data
+
+
+def _cut_titles(summary: dict[str, Any]) -> dict[str, Any]:
+    graph = kb_graph.current_graph()
+    summary = dict(summary)
+    summary["cut"] = [
+        {**cut, "title": graph.nodes[cut["concept"]]["title"] if cut["concept"] in graph else ""}
+        for cut in summary.get("cut", [])
+    ]
+    return summary
+
+
+def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, Any]:
+    """The contract for an unsaved schedule (CLI preview)."""
+    inputs = resolved.inputs
+    return {
+        "id": None,
+        "title": None,
+        "team": resolved.team.slug if resolved.team else None,
+        "role": resolved.role,
+        "timezone": inputs.timezone,
+        "interview": inputs.interview.isoformat(),
+        "interview_at": resolved.interview_at.isoformat(),
+        "study_time": inputs.study_time.isoformat("minutes"),
+        "start": schedule.start.isoformat(),
+        "revision": 1,
+        "days": _days(day_rows(schedule), ((d.date, _item_dict(i)) for d, i in schedule.items())),
+        "summary": _cut_titles(summary_json(schedule)),
+    }
+
+
+def plan_payload(plan: Plan) -> dict[str, Any]:
+    """The contract for a stored plan, with item ids and statuses."""
+    items = plan.items.order_by("date", "order").values(
+        "id", "date", "kind", "concept_slug", "stage", "minutes", "part", "parts", "note", "status"
+    )
+    rows = (
+        (
+            row["date"],
+            {
+                "id": row["id"],
+                "kind": row["kind"],
+                "concept": row["concept_slug"] or None,
+                "minutes": row["minutes"],
+                "stage": row["stage"] or None,
+                "part": row["part"],
+                "parts": row["parts"],
+                "note": row["note"],
+                "status": row["status"],
+            },
+        )
+        for row in items
+    )
+    summary = {k: v for k, v in plan.summary.items() if k != "days"}
+    return {
+        "id": plan.pk,
+        "title": plan.title,
+        "team": plan.team.slug if plan.team else None,
+        "role": plan.inputs.get("role"),
+        "timezone": plan.timezone,
+        "interview": plan.inputs["interview"],
+        "interview_at": plan.interview_at.astimezone(zone(plan.timezone)).isoformat(),
+        "study_time": plan.inputs.get("study_time", "19:00:00")[:5],
+        "start": plan.start_date.isoformat(),
+        "revision": plan.revision,
+        "days": _days(plan.summary.get("days", []), rows),
+        "summary": _cut_titles(summary),
+    }
+
+
+# --- human formats ------------------------------------------------------------------------
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}" if hours else f"{rest} min"
+
+
+def _label(item: dict[str, Any]) -> str:
+    if item["kind"] == "mock":
+        return f"Mock interview: {item['title']}"
+    if item["kind"] == "buffer":
+        return "Buffer (catch-up or rest)"
+    label = item["title"]
+    if item.get("parts"):
+        label += f" (part {item['part']}/{item['parts']})"
+    if item["kind"] == "review" and item.get("note", "").startswith("shaky"):
+        label += " (shaky: refresh)"
+    return label
+
+
+def _headline(payload: dict[str, Any]) -> list[str]:
+    s = payload["summary"]
+    who = payload["team"] or "custom targets"
+    return [
+        f"Plan for {who} ({payload['role']}): interview {payload['interview_at']} "
+        f"({payload['timezone']})",
+        f"From {payload['start']}: {_duration(s['available_minutes'])} available, "
+        f"{_duration(s['needed_minutes'])} needed, coverage {s['coverage']:.0%}",
+    ]
+
+
+def to_table(payload: dict[str, Any]) -> str:
+    lines = _headline(payload)
+    for day in payload["days"]:
+        when = date.fromisoformat(day["date"]).strftime("%a %d %b")
+        if day["blackout"]:
+            lines.append(f"\n{when}  (blackout)")
+            continue
+        if day["interview_day"]:
+            lines.append(f"\n{when}  INTERVIEW DAY")
+        else:
+            lines.append(f"\n{when}  ({_duration(day['available_minutes'])} available)")
+        for item in day["items"]:
+            mark = {"done": "x", "skipped": "-"}.get(item.get("status"), " ")
+            lines.append(
+                f"  [{mark}] {item['kind']:<8} {_label(item):<56} {_duration(item['minutes']):>6}"
+            )
+    lines += _closing(payload)
+    return "\n".join(lines) + "\n"
+
+
+def _closing(payload: dict[str, Any]) -> list[str]:
+    s = payload["summary"]
+    lines = []
+    if s["longest_chain"]:
+        lines.append(f"\nLongest prerequisite chain ({len(s['longest_chain'])}): ")
+        lines[-1] += " -> ".join(s["longest_chain"])
+    if s["cut"]:
+        lines.append(f"\nCut ({len(s['cut'])}):")
+        lines += [f"  - {c['concept']}: {c['reason']}" for c in s["cut"]]
+    if s["warnings"]:
+        lines.append("\nWarnings:")
+        lines += [f"  ! {w}" for w in s["warnings"]]
+    return lines
+
+
+def to_markdown(payload: dict[str, Any]) -> str:
+    head = _headline(payload)
+    lines = [f"# {head[0]}", "", head[1]]
+    for day in payload["days"]:
+        when = date.fromisoformat(day["date"]).strftime("%A %d %B %Y")
+        if day["blackout"]:
+            lines += ["", f"## {when}: blackout"]
+            continue
+        suffix = " (interview day)" if day["interview_day"] else ""
+        lines += ["", f"## {when}{suffix}", ""]
+        for item in day["items"]:
+            box = "x" if item.get("status") == "done" else " "
+            lines.append(
+                f"- [{box}] **{item['kind']}** {_label(item)}: {_duration(item['minutes'])}"
+            )
+            for resource in item.get("resources", []):
+                lines.append(f"  - [{resource['title']}]({resource['url']}) ({resource['kind']})")
+            for question in item.get("questions", []):
+                lines.append(f"  - Q: {question['text']}")
+    lines += _closing(payload)
+    return "\n".join(lines) + "\n"

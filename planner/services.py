@@ -1,0 +1,411 @@
+"""Plans: create, replan, mark progress. Every interface (CLI, API, web) calls these.
+
+The flow: inputs -> resolve against the KB (team, tracks, questions, stages)
+-> planner.core.build_schedule on the cached graph -> Plan + PlanItems in one
+transaction with bulk writes. Bad input raises a domain error naming the
+field before anything is written; a plan that does not fit is still a plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone as dj_timezone
+
+from kb import graph as kb_graph
+from kb.models import Concept, InterviewStage, Question, Role, TeamProfile, Track
+from planner import core
+from planner.core import PlanInputError
+from planner.models import ItemStatus, Plan, PlanItem
+
+# Loop stages worth a mock interview; the screen and the manager chat are not.
+MOCKABLE_STAGES = ("ml-coding", "ml-concepts", "ml-system-design", "research-talk")
+RESEARCH_ONLY_STAGE = "research-talk"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_HOURS = (2.0, 2.0, 2.0, 2.0, 2.0, 4.0, 4.0)
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a person asks for, as given (slugs, local dates); JSON-serialisable."""
+
+    interview: date
+    timezone: str = "UTC"
+    interview_time: time = time(9, 0)
+    team: str | None = None
+    tracks: dict[str, float] = field(default_factory=dict)
+    targets: tuple[str, ...] = ()
+    start: date | None = None
+    hours_per_weekday: tuple[float, ...] = DEFAULT_HOURS
+    blackout: tuple[date, ...] = ()
+    known: tuple[str, ...] = ()
+    shaky: tuple[str, ...] = ()
+    role: str | None = None
+    include_recommended: bool = False
+    min_session_minutes: int = 30
+    study_time: time = time(19, 0)
+
+    def to_json(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, date | time):
+                data[key] = value.isoformat()
+            elif isinstance(value, tuple):
+                data[key] = [v.isoformat() if isinstance(v, date) else v for v in value]
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlanInputs:
+        values = dict(data)
+        for key in ("interview", "start"):
+            if values.get(key):
+                values[key] = date.fromisoformat(values[key])
+        for key in ("interview_time", "study_time"):
+            if values.get(key):
+                values[key] = time.fromisoformat(values[key])
+        values["blackout"] = tuple(date.fromisoformat(d) for d in values.get("blackout", []))
+        for key in ("targets", "known", "shaky", "hours_per_weekday"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
+
+
+def parse_hours(text: str) -> tuple[float, ...]:
+    """Hours per weekday from 'weekdays=2,weekends=4', 'mon=1,sat=3', '2,2,2,2,2,4,4' or '2'.
+
+    Days a keyed form leaves out get 0.
+    """
+    text = (text or "").strip().lower()
+    if not text:
+        raise PlanInputError("hours", "give hours per day, e.g. weekdays=2,weekends=4")
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+
+    def number(raw: str, where: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            raise PlanInputError("hours", f"{where}: {raw!r} is not a number of hours") from None
+        if not 0 <= value <= 24:
+            raise PlanInputError("hours", f"{where}: {value:g} is not between 0 and 24")
+        return value
+
+    if all("=" not in part for part in parts):
+        if len(parts) == 1:
+            return (number(parts[0], "every day"),) * 7
+        if len(parts) == 7:
+            return tuple(number(p, WEEKDAYS[i]) for i, p in enumerate(parts))
+        raise PlanInputError("hours", f"give 1 or 7 numbers (Monday first), got {len(parts)}")
+    hours = [0.0] * 7
+    for part in parts:
+        key, sep, raw = part.partition("=")
+        key = key.strip()
+        if not sep:
+            raise PlanInputError("hours", f"{part!r}: mix of keyed and plain values")
+        if key == "weekdays":
+            days = range(5)
+        elif key == "weekends":
+            days = range(5, 7)
+        elif key in ("all", "daily"):
+            days = range(7)
+        elif key[:3] in WEEKDAYS and re.fullmatch(r"[a-z]+", key):
+            days = [WEEKDAYS.index(key[:3])]
+        else:
+            raise PlanInputError(
+                "hours", f"unknown day {key!r} (use weekdays, weekends, all or mon..sun)"
+            )
+        value = number(raw.strip(), key)
+        for day in days:
+            hours[day] = value
+    return tuple(hours)
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PlanInputError(
+            "timezone", f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
+        ) from None
+
+
+def local_today(timezone_name: str) -> date:
+    return dj_timezone.now().astimezone(zone(timezone_name)).date()
+
+
+@dataclass
+class Resolved:
+    """PlanInputs resolved against the KB: what core needs and what the plan row stores."""
+
+    inputs: PlanInputs
+    request: core.PlanRequest
+    team: TeamProfile | None
+    role: str
+    interview_at: datetime
+
+
+def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
+    """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0."""
+    track_weights = dict(inputs.tracks)
+    if team is not None:
+        for slug, weight in team.track_weights.values_list("track__slug", "weight"):
+            track_weights[slug] = max(weight, track_weights.get(slug, 0.0))
+    unknown = sorted(set(inputs.tracks) - set(Track.objects.values_list("slug", flat=True)))
+    if unknown:
+        raise PlanInputError("tracks", f"unknown track {', '.join(map(repr, unknown))}")
+    for slug, weight in inputs.tracks.items():
+        if not 0 < weight <= 1:
+            raise PlanInputError("tracks", f"weight of {slug!r} must be in (0, 1], got {weight}")
+    relevance: dict[str, float] = {}
+    rows = Track.concepts.through.objects.filter(track__slug__in=track_weights).values_list(
+        "track__slug", "concept__slug", "weight"
+    )
+    for track, concept, weight in rows:
+        value = round(track_weights[track] * weight, 4)
+        if value > relevance.get(concept, 0.0):
+            relevance[concept] = value
+    for slug in inputs.targets:
+        relevance[slug] = 1.0
+    return relevance
+
+
+def _mocks(team: TeamProfile | None, role: str) -> tuple[core.MockStage, ...]:
+    if team is not None:
+        loop = team.loop.select_related("stage").order_by("order")
+        steps = [(step.stage.slug, step.stage.title, step.minutes) for step in loop]
+    else:
+        stages = InterviewStage.objects.filter(slug__in=MOCKABLE_STAGES).order_by("order")
+        steps = [(s.slug, s.title, s.typical_minutes) for s in stages]
+    return tuple(
+        core.MockStage(slug, title, minutes)
+        for slug, title, minutes in steps
+        if slug in MOCKABLE_STAGES
+        and (slug != RESEARCH_ONLY_STAGE or role == Role.RESEARCH_SCIENTIST)
+    )
+
+
+def question_counts() -> dict[str, int]:
+    rows = (
+        Question.concepts.through.objects.values("concept__slug")
+        .annotate(n=Count("question_id"))
+        .values_list("concept__slug", "n")
+    )
+    return dict(rows)
+
+
+def resolve(
+    inputs: PlanInputs,
+    *,
+    today: date | None = None,
+    already_used: dict[date, int] | None = None,
+    skip_mocks: frozenset[str] = frozenset(),
+) -> Resolved:
+    """Check `inputs` against the KB and turn them into a core.PlanRequest."""
+    tz = zone(inputs.timezone)
+    today = today or local_today(inputs.timezone)
+    start = inputs.start or today
+    if inputs.interview < today:
+        raise PlanInputError("interview", f"{inputs.interview.isoformat()} is in the past")
+    if len(inputs.hours_per_weekday) != 7:
+        raise PlanInputError(
+            "hours", f"needs 7 values (Monday to Sunday), got {len(inputs.hours_per_weekday)}"
+        )
+    team = None
+    if inputs.team:
+        team = TeamProfile.objects.filter(slug=inputs.team).first()
+        if team is None:
+            raise PlanInputError("team", f"unknown team {inputs.team!r}")
+    if team is None and not inputs.tracks and not inputs.targets:
+        raise PlanInputError("team", "give a team, tracks or target concepts to plan for")
+    role = inputs.role or (team.role if team else Role.ML_ENGINEER.value)
+    if role not in Role.values:
+        raise PlanInputError("role", f"{role!r} is not one of {', '.join(Role.values)}")
+    relevance = _relevance(inputs, team)
+    if not relevance:
+        raise PlanInputError("team", "the team's tracks weight no concept; nothing to plan")
+    request = core.PlanRequest(
+        start=start,
+        interview=inputs.interview,
+        minutes_by_weekday=tuple(round(h * 60) for h in inputs.hours_per_weekday),
+        relevance=relevance,
+        known=frozenset(inputs.known),
+        shaky=frozenset(inputs.shaky),
+        blackout=frozenset(inputs.blackout),
+        mocks=tuple(m for m in _mocks(team, role) if m.stage not in skip_mocks),
+        question_counts=question_counts(),
+        include_recommended=inputs.include_recommended,
+        min_session_minutes=inputs.min_session_minutes,
+        already_used=already_used or {},
+    )
+    interview_at = datetime.combine(inputs.interview, inputs.interview_time, tzinfo=tz)
+    return Resolved(inputs, request, team, role, interview_at)
+
+
+def preview_plan(
+    inputs: PlanInputs, *, today: date | None = None
+) -> tuple[Resolved, core.Schedule]:
+    """Build a schedule without storing it (the CLI's default)."""
+    resolved = resolve(inputs, today=today)
+    return resolved, core.build_schedule(kb_graph.current_graph(), resolved.request)
+
+
+def _title(resolved: Resolved) -> str:
+    target = resolved.team.name if resolved.team else ", ".join(resolved.inputs.targets[:3])
+    target = target or ", ".join(resolved.inputs.tracks)
+    return f"{target} interview on {resolved.inputs.interview.isoformat()}"
+
+
+def _item_rows(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> list[PlanItem]:
+    concept_ids = dict(
+        Concept.objects.filter(
+            slug__in={item.concept for _, item in schedule.items() if item.concept}
+        ).values_list("slug", "id")
+    )
+    rows = []
+    for day in schedule.days:
+        for offset, item in enumerate(day.items):
+            rows.append(
+                PlanItem(
+                    plan=plan,
+                    date=day.date,
+                    order=first_order.get(day.date, 0) + offset,
+                    kind=item.kind,
+                    concept_id=concept_ids.get(item.concept) if item.concept else None,
+                    concept_slug=item.concept or "",
+                    stage=item.stage or "",
+                    minutes=item.minutes,
+                    part=item.part,
+                    parts=item.parts,
+                    note=item.note,
+                )
+            )
+    return rows
+
+
+def day_rows(schedule: core.Schedule) -> list[dict[str, Any]]:
+    return [
+        {
+            "date": day.date.isoformat(),
+            "available_minutes": day.available_minutes,
+            "blackout": day.blackout,
+            "interview_day": day.interview_day,
+        }
+        for day in schedule.days
+    ]
+
+
+def summary_json(schedule: core.Schedule) -> dict[str, Any]:
+    summary = schedule.summary
+    return {
+        "needed_minutes": summary.needed_minutes,
+        "available_minutes": summary.available_minutes,
+        "scheduled_minutes": summary.scheduled_minutes,
+        "coverage": summary.coverage,
+        "learned": summary.learned,
+        "cut": [
+            {"concept": c.concept, "reason": c.reason, "value": c.value, "minutes": c.minutes}
+            for c in summary.cut
+        ],
+        "longest_chain": summary.longest_chain,
+        "warnings": summary.warnings,
+    }
+
+
+def create_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) -> Plan:
+    """Build and store a plan: one transaction, items written in bulk."""
+    resolved, schedule = preview_plan(inputs, today=today)
+    with transaction.atomic():
+        plan = Plan.objects.create(
+            owner=owner,
+            team=resolved.team,
+            title=_title(resolved),
+            inputs=inputs.to_json() | {"role": resolved.role},
+            summary=summary_json(schedule) | {"days": day_rows(schedule)},
+            interview_at=resolved.interview_at,
+            timezone=inputs.timezone,
+            start_date=resolved.request.start,
+        )
+        PlanItem.objects.bulk_create(_item_rows(plan, schedule, {}))
+    return plan
+
+
+def mark_item(*, item: PlanItem, status: str) -> PlanItem:
+    if status not in ItemStatus.values:
+        raise PlanInputError("status", f"{status!r} is not one of {', '.join(ItemStatus.values)}")
+    item.status = status
+    item.completed_at = dj_timezone.now() if status == ItemStatus.DONE else None
+    item.save(update_fields=["status", "completed_at"])
+    return item
+
+
+def learned_concepts(plan: Plan) -> set[str]:
+    """Concepts whose every learning session in the plan is done."""
+    sessions: dict[str, bool] = {}
+    for slug, status in plan.items.filter(kind="learn").values_list("concept_slug", "status"):
+        sessions[slug] = sessions.get(slug, True) and status == ItemStatus.DONE
+    return {slug for slug, done in sessions.items() if done}
+
+
+def replan(
+    *,
+    plan: Plan,
+    today: date | None = None,
+    interview: date | None = None,
+    hours_per_weekday: tuple[float, ...] | None = None,
+    blackout: tuple[date, ...] | None = None,
+) -> Plan:
+    """Keep what is done, reschedule the rest from today, bump the revision.
+
+    Items before today stay as history (done, skipped or missed); from today
+    on, everything not done is planned again around what is done already.
+    """
+    with transaction.atomic():
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        old = PlanInputs.from_json({k: v for k, v in plan.inputs.items() if k != "role"})
+        today = today or local_today(old.timezone)
+        changes: dict[str, Any] = {"start": today}
+        if interview is not None:
+            changes["interview"] = interview
+        if hours_per_weekday is not None:
+            changes["hours_per_weekday"] = tuple(hours_per_weekday)
+        if blackout is not None:
+            changes["blackout"] = tuple(blackout)
+        done = learned_concepts(plan)
+        changes["known"] = tuple(sorted(set(old.known) | done))
+        inputs = dataclasses.replace(old, **changes)
+
+        kept = plan.items.filter(date__lt=today) | plan.items.filter(status=ItemStatus.DONE)
+        done_ahead: dict[date, int] = {}
+        for day, minutes in kept.filter(date__gte=today).values_list("date", "minutes"):
+            done_ahead[day] = done_ahead.get(day, 0) + minutes
+        mocks_done = frozenset(
+            plan.items.filter(kind="mock", status=ItemStatus.DONE).values_list("stage", flat=True)
+        )
+        resolved = resolve(inputs, today=today, already_used=done_ahead, skip_mocks=mocks_done)
+        schedule = core.build_schedule(kb_graph.current_graph(), resolved.request)
+
+        plan.items.filter(date__gte=today).exclude(status=ItemStatus.DONE).delete()
+        next_order = {
+            day: order + 1
+            for day, order in plan.items.filter(date__gte=today)
+            .values_list("date", "order")
+            .order_by("date", "order")
+        }
+        PlanItem.objects.bulk_create(_item_rows(plan, schedule, next_order))
+        history = [d for d in plan.summary.get("days", []) if d["date"] < today.isoformat()]
+        plan.inputs = inputs.to_json() | {"role": resolved.role}
+        plan.summary = summary_json(schedule) | {"days": history + day_rows(schedule)}
+        plan.interview_at = resolved.interview_at
+        plan.revision += 1
+        plan.save()
+    return plan
+
+
+def days_until(plan: Plan, today: date) -> int:
+    return (plan.interview_at.astimezone(zone(plan.timezone)).date() - today) // timedelta(days=1)
