@@ -18,8 +18,8 @@ import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kb.dag import assign_positions  # noqa: E402
-from planner.core import MockStage, PlanRequest, build_schedule  # noqa: E402
+from kb.dag import assign_positions
+from planner.core import MockStage, PlanRequest, build_schedule
 
 
 def synthetic_graph(nodes: int, edges: int, seed: int) -> nx.DiGraph:
