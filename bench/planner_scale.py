@@ -91,8 +91,8 @@ def main() -> None:
         )
         s = schedule.summary
         print(
-            f"    needed {s.needed_minutes / 60:.0f} h, learned {len(s.learned)}, cut {len(s.cut)}, "
-            f"coverage {s.coverage:.1%}"
+            f"    needed {s.needed_minutes / 60:.0f} h, learned {len(s.learned)}, "
+            f"cut {len(s.cut)}, coverage {s.coverage:.1%}"
         )
 
 
