@@ -135,9 +135,7 @@ def dependents(
 ) -> dict[str, int]:
     """Concepts that rest on `slug`, each with its distance, in learning order."""
     check_known(graph, [slug], field="concept")
-    reach = walk(
-        graph, [slug], upstream=False, kinds=edge_kinds(include_recommended), depth=depth
-    )
+    reach = walk(graph, [slug], upstream=False, kinds=edge_kinds(include_recommended), depth=depth)
     return {other: reach[other] for other in by_position(graph, reach)}
 
 

@@ -142,3 +142,9 @@ def test_graph_summary_counts_the_content(small_file):
     assert "3 concepts, 2 prerequisite edges (2 required)" in output
     assert "softmax -> self-attention -> transformer" in output
     assert Prerequisite.objects.count() == 2
+
+
+def test_export_graph_prints_the_interchange_json_schema():
+    schema = json.loads(run("export_graph", "--format", "schema"))
+    assert schema["properties"]["format"]["const"] == "prepgraph/1"
+    assert "ConceptRecord" in schema["$defs"]

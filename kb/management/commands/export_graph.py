@@ -1,14 +1,16 @@
 """Export the knowledge base: the interchange JSON (re-importable) or a graph for other tools."""
 
+import json
 from pathlib import Path
 
 from django.core.management.base import CommandError
 
 from kb import graph as kb_graph
 from kb import io
+from kb.interchange import Interchange
 from kb.management.commands._base import KnowledgeBaseCommand
 
-FORMATS = ["json", *io.GRAPH_FORMATS]
+FORMATS = ["json", *io.GRAPH_FORMATS, "schema"]
 
 
 class Command(KnowledgeBaseCommand):
@@ -23,12 +25,14 @@ class Command(KnowledgeBaseCommand):
         parser.add_argument("--depth", type=int, default=2, help="Hops around --root.")
 
     def handle(self, *args, format: str, output: str | None, root: str | None, depth: int, **opts):
-        if root and format == "json":
+        if root and format in ("json", "schema"):
             raise CommandError("--root: only the graph formats (graphml, dot, mermaid) take a root")
         if depth < 0:
             raise CommandError("--depth: must be 0 or more")
         if format == "json":
             text = io.export_json()
+        elif format == "schema":
+            text = json.dumps(Interchange.model_json_schema(), indent=2) + "\n"
         else:
             graph = kb_graph.current_graph()
             if root:
