@@ -113,3 +113,9 @@ def test_every_kb_changelist_renders_with_search(admin_client, name):
     make_edges("a>b")
     response = admin_client.get(reverse(f"admin:kb_{name}_changelist"), {"q": "a"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["plan", "planitem"])
+def test_planner_changelists_render(admin_client, name):
+    response = admin_client.get(reverse(f"admin:planner_{name}_changelist"), {"q": "x"})
+    assert response.status_code == 200
