@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from planner import services
 from planner.models import Plan, PlanItem
 
 
@@ -20,8 +21,9 @@ class PlanItemInline(admin.TabularInline):
     ]
     readonly_fields = ["date", "order", "kind", "concept_slug", "stage", "minutes", "part", "parts"]
     extra = 0
+    readonly_fields = [*readonly_fields, "status"]
     can_delete = False
-    show_change_link = False
+    show_change_link = True
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -46,3 +48,6 @@ class PlanItemAdmin(admin.ModelAdmin):
     list_select_related = ["plan"]
     readonly_fields = ["plan", "date", "order", "kind", "concept", "concept_slug", "stage",
                        "minutes", "part", "parts", "note", "completed_at"]  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        services.mark_item(item=obj, status=obj.status)
