@@ -330,15 +330,19 @@ def test_rules_hold_on_random_plans(case):
     # Rule 5: deterministic.
     assert build_schedule(graph, req) == schedule
 
-    # Rule 6: mocks only in the final part; reviews only after learning.
+    # Rule 6: reviews only after learning; mocks in the final part unless no day there had room.
     study_days = [d for d in schedule.days if not d.interview_day and d.available_minutes > 0]
-    window = max(len(req.mocks), -(-3 * len(study_days) // 10))
+    window = study_days[-max(len(req.mocks), -(-3 * len(study_days) // 10)) :]
+    mock_days = {day.date for day, item in schedule.items() if item.kind == "mock"}
     for day, item in schedule.items():
         if item.kind == "review" and not item.note.startswith("shaky"):
             assert item.concept in finished_at
-            assert day.date > finished_at[item.concept][0]
-        if item.kind == "mock" and len(study_days) >= len(req.mocks):
-            assert day in study_days[-window:] or day.free_minutes < 45
+            assert day.date > finished_at[item.concept][0] or day.interview_day
+        if item.kind == "mock":
+            assert not day.interview_day
+            length = next(m.minutes for m in req.mocks if m.stage == item.stage)
+            if day not in window:
+                assert all(d.date in mock_days or d.available_minutes < length for d in window)
 
     # Rule 7: sessions sum to the concept's time; none below the minimum but the last.
     sessions: dict[str, list[int]] = {}
@@ -365,3 +369,9 @@ def test_with_ample_time_everything_needed_is_learned(case):
     schedule = build_schedule(graph, roomy)
     assert schedule.summary.cut == []
     assert schedule.summary.coverage == 1.0
+    # Rule 6 with time to spare: every concept gets its 1-, 3- and 7-day reviews and a final one.
+    last_learned = max((day.date for day, i in schedule.items() if i.kind == "learn"), default=None)
+    for slug in schedule.summary.learned:
+        reviews = [d for d, i in schedule.items() if i.kind == "review" and i.concept == slug]
+        assert len(reviews) >= 4, (slug, last_learned)
+    assert len({i.stage for _, i in schedule.items() if i.kind == "mock"}) == len(req.mocks)
