@@ -89,3 +89,32 @@ class PlanItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} #{self.order} {self.kind} {self.concept_slug or self.stage}"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_hex(32)
+
+
+class ReminderPreference(models.Model):
+    """How and when a person wants to be reminded; one row per user."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
+    )
+    enabled = models.BooleanField(default=True)
+    email = models.BooleanField(default=True, help_text="Send reminders by email.")
+    webhook_url = models.URLField(max_length=500, blank=True, default="")
+    webhook_secret = models.CharField(
+        max_length=64,
+        default=new_webhook_secret,
+        help_text="Key of the X-Prepgraph-Signature HMAC-SHA256 header on webhook calls.",
+    )
+    local_time = models.TimeField(default="08:00")
+    timezone = models.CharField(max_length=64, default="UTC")
+    days_off = models.JSONField(
+        default=list, blank=True, help_text="Weekdays without reminders, 0 = Monday ... 6 = Sunday."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"reminders for {self.user}"

@@ -135,3 +135,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# --- REST API (api/) ---------------------------------------------------------------------
+
+# --- Celery (prepgraph/celery.py, planner/tasks.py) -------------------------------------
