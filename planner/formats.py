@@ -19,6 +19,7 @@ from planner.models import Plan
 from planner.services import Resolved, day_rows, summary_json, zone
 
 RESOURCES_PER_ITEM = 3
+TABLE_CUT_LIMIT = 15
 
 
 def _resources_and_questions(slugs: set[str]) -> tuple[dict[str, list], dict[str, list]]:
@@ -203,11 +204,12 @@ def to_table(payload: dict[str, Any]) -> str:
             lines.append(
                 f"  [{mark}] {item['kind']:<8} {_label(item):<56} {_duration(item['minutes']):>6}"
             )
-    lines += _closing(payload)
+    lines += _closing(payload, cut_limit=TABLE_CUT_LIMIT)
     return "\n".join(lines) + "\n"
 
 
-def _closing(payload: dict[str, Any]) -> list[str]:
+def _closing(payload: dict[str, Any], cut_limit: int | None = None) -> list[str]:
+    """Chain, cut list (the most valuable cuts first, up to `cut_limit`) and warnings."""
     s = payload["summary"]
     lines = []
     if s["longest_chain"]:
@@ -215,7 +217,10 @@ def _closing(payload: dict[str, Any]) -> list[str]:
         lines[-1] += " -> ".join(s["longest_chain"])
     if s["cut"]:
         lines.append(f"\nCut ({len(s['cut'])}):")
-        lines += [f"  - {c['concept']}: {c['reason']}" for c in s["cut"]]
+        shown = s["cut"][:cut_limit] if cut_limit else s["cut"]
+        lines += [f"  - {c['concept']}: {c['reason']}" for c in shown]
+        if len(shown) < len(s["cut"]):
+            lines.append(f"  ... and {len(s['cut']) - len(shown)} more (--format json lists all)")
     if s["warnings"]:
         lines.append("\nWarnings:")
         lines += [f"  ! {w}" for w in s["warnings"]]

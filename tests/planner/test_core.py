@@ -145,9 +145,8 @@ def test_tight_deadline_cuts_the_least_valuable_and_keeps_prerequisites_closed()
     )
     assert set(learned_days(schedule)) == {"a", "b", "c"}
     assert [cut.concept for cut in schedule.summary.cut] == ["x"]
-    assert schedule.summary.cut[0].reason.startswith("relevance 0.20, but")
-    # Values: c 1.0, b 0.5 (half of c), a 0.35 (half of b + half of x), x 0.2.
-    assert schedule.summary.coverage == pytest.approx(1.85 / 2.05, abs=1e-3)
+    assert schedule.summary.cut[0].reason.startswith("value 0.04, but")  # relevance squared
+    assert schedule.summary.coverage == pytest.approx(1.0 / 1.04, abs=1e-3)
     assert schedule.summary.warnings[0].startswith("1 of 4 needed concepts do not fit")
 
 
@@ -158,7 +157,7 @@ def test_prerequisites_of_a_target_that_cannot_fit_are_still_learned_as_progress
     )
     assert set(learned_days(schedule)) == {"p", "q", "small"}
     assert [c.concept for c in schedule.summary.cut] == ["big"]
-    assert schedule.summary.cut[0].reason.startswith("relevance 1.00, but")
+    assert schedule.summary.cut[0].reason.startswith("value 1.00, but")
 
 
 def test_a_prerequisite_that_does_not_fit_names_what_it_was_for():
