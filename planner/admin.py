@@ -2,8 +2,8 @@
 
 from django.contrib import admin
 
-from planner import services
-from planner.models import Plan, PlanItem
+from planner import preferences, services
+from planner.models import Plan, PlanItem, ReminderDelivery, ReminderPreference
 
 
 class PlanItemInline(admin.TabularInline):
@@ -51,3 +51,28 @@ class PlanItemAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.mark_item(item=obj, status=obj.status)
+
+
+@admin.register(ReminderPreference)
+class ReminderPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "enabled", "email", "webhook_url", "local_time", "timezone"]
+    list_filter = ["enabled", "email", "timezone"]
+    search_fields = ["user__username", "user__email", "webhook_url"]
+    list_select_related = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        preferences.preference_update(
+            user=obj.user, **{name: getattr(obj, name) for name in preferences.EDITABLE}
+        )
+
+
+@admin.register(ReminderDelivery)
+class ReminderDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["local_date", "user", "plan", "kind", "status", "attempts", "sent_at"]
+    list_filter = ["status", "kind", "local_date"]
+    search_fields = ["user__username", "plan__title", "last_error"]
+    list_select_related = ["user", "plan"]
+    readonly_fields = [f.name for f in ReminderDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

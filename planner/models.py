@@ -5,6 +5,7 @@ summary the planner reported and a revision that every replan bumps (calendar
 apps see it as the events' SEQUENCE).
 """
 
+import datetime
 import secrets
 import uuid
 
@@ -109,7 +110,7 @@ class ReminderPreference(models.Model):
         default=new_webhook_secret,
         help_text="Key of the X-Prepgraph-Signature HMAC-SHA256 header on webhook calls.",
     )
-    local_time = models.TimeField(default="08:00")
+    local_time = models.TimeField(default=datetime.time(8, 0))
     timezone = models.CharField(max_length=64, default="UTC")
     days_off = models.JSONField(
         default=list, blank=True, help_text="Weekdays without reminders, 0 = Monday ... 6 = Sunday."
@@ -118,3 +119,56 @@ class ReminderPreference(models.Model):
 
     def __str__(self) -> str:
         return f"reminders for {self.user}"
+
+
+class ReminderKind(models.TextChoices):
+    DAILY_AGENDA = "daily_agenda", "Daily agenda"
+    COUNTDOWN = "countdown", "Interview countdown"
+    MISSED_WORK = "missed_work", "Missed work"
+    WEEKLY_SUMMARY = "weekly_summary", "Weekly progress summary"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class ReminderDelivery(models.Model):
+    """One reminder for one person, plan, kind and local day: the claim that makes sending once.
+
+    The unique constraint is the claim: whichever dispatcher inserts the row
+    owns it, and the delivery task moves it pending -> sending -> sent with
+    conditional updates, so reruns and redeliveries never send twice.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reminder_deliveries")
+    kind = models.CharField(max_length=32, choices=ReminderKind.choices)
+    local_date = models.DateField(help_text="The person's date when the reminder fell due.")
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    claim = models.UUIDField(help_text="The dispatcher run that created this row.")
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    channels_sent = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "plan", "kind", "local_date"], name="reminder_once_per_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "local_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user} on {self.local_date} ({self.status})"
