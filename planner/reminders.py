@@ -41,6 +41,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from kb.models import Resource
 from planner import services
 from planner.models import (
     DeliveryStatus,
@@ -258,6 +259,20 @@ def signed_link(name: str, value: dict[str, Any], salt: str) -> str:
     return settings.SITE_URL + reverse(name, args=[token])
 
 
+def resources_for(concept_ids: list[int], per_concept: int = 2) -> dict[int, list[dict]]:
+    """The shortest resources of each concept, in one query."""
+    found: dict[int, list[dict]] = defaultdict(list)
+    rows = (
+        Resource.concepts.through.objects.filter(concept_id__in=concept_ids)
+        .order_by("concept_id", "resource__minutes", "resource__title")
+        .values_list("concept_id", "resource__title", "resource__url", "resource__minutes")
+    )
+    for concept_id, title, url, minutes in rows:
+        if len(found[concept_id]) < per_concept:
+            found[concept_id].append({"title": title, "url": url, "minutes": minutes})
+    return found
+
+
 def render(delivery: ReminderDelivery) -> dict[str, Any]:
     """Subject, text, HTML and the JSON a webhook receives for one delivery."""
     plan = delivery.plan
@@ -276,6 +291,7 @@ def render(delivery: ReminderDelivery) -> dict[str, Any]:
         )
     )
     week = plan.items.filter(date__gt=today - timedelta(days=7), date__lte=today)
+    resources = resources_for([item.concept_id for item in items if item.kind == "learn"])
     context = {
         "user": delivery.user,
         "plan": plan,
@@ -290,6 +306,7 @@ def render(delivery: ReminderDelivery) -> dict[str, Any]:
                 "title": item.concept.title if item.concept else (item.note or item.kind),
                 "minutes": item.minutes,
                 "status": item.status,
+                "resources": resources.get(item.concept_id, []) if item.kind == "learn" else [],
                 "done_link": signed_link(
                     "planner:mark-done", {"item": item.pk, "user": delivery.user_id}, MARK_DONE_SALT
                 ),

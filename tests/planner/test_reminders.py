@@ -254,6 +254,7 @@ def test_deliver_sends_once_however_often_it_runs(small_kb):
     assert message.subject.startswith("Today's prep:")
     html = message.alternatives[0][0]
     assert "mark done" in html and "/r/done/" in html
+    assert "https://example.org/la" in message.body  # today's learning comes with its resources
     delivery.refresh_from_db()
     assert (
         delivery.status == "sent" and delivery.attempts == 1 and delivery.channels_sent == ["email"]
