@@ -5,27 +5,8 @@ from hypothesis import strategies as st
 
 from kb import graph as kb_graph
 from kb.errors import NoPath, PrerequisiteCycle, UnknownConcept
+from tests.graphs import dag
 from tests.kb.factories import make_concepts, make_edges
-
-
-def dag(*required: str, recommended: tuple[str, ...] = (), hours: dict | None = None) -> nx.DiGraph:
-    """dag("a>b", "b>c", recommended=("x>c",)) with the node attributes kb.graph expects."""
-    graph = nx.DiGraph()
-    for specs, kind in ((required, "required"), (recommended, "recommended")):
-        for spec in specs:
-            source, target = spec.split(">")
-            graph.add_edge(source, target, kind=kind)
-    for slug in graph.nodes:
-        graph.nodes[slug].update(
-            title=slug.upper(),
-            area="fundamentals",
-            hours=(hours or {}).get(slug, 1.0),
-            aliases=(),
-            stages=(),
-        )
-    kb_graph.assign_positions(graph)
-    return graph
-
 
 # Calculus and linear algebra feed backprop; backprop and softmax feed attention.
 ML = dag(

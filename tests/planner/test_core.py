@@ -11,23 +11,10 @@ from kb.dag import assign_positions
 from kb.errors import UnknownConcept
 from planner import core
 from planner.core import MockStage, PlanInputError, PlanRequest, build_schedule
+from tests.graphs import dag
 
 MONDAY = date(2026, 11, 30)
 HOUR_A_DAY = (60,) * 7
-
-
-def graph_of(*edges: str, hours: dict | None = None, recommended: tuple[str, ...] = ()):
-    graph = nx.DiGraph()
-    for specs, kind in ((edges, "required"), (recommended, "recommended")):
-        for spec in specs:
-            source, target = spec.split(">")
-            graph.add_edge(source, target, kind=kind)
-    for slug in graph.nodes:
-        graph.nodes[slug].update(
-            title=slug, area="fundamentals", hours=(hours or {}).get(slug, 1.0)
-        )
-    assign_positions(graph)
-    return graph
 
 
 def request(**overrides) -> PlanRequest:
@@ -51,7 +38,7 @@ def learned_days(schedule) -> dict[str, date]:
     return last
 
 
-CHAIN = graph_of("a>b", "b>c")
+CHAIN = dag("a>b", "b>c")
 
 
 def test_everything_fits_prerequisites_first_no_cuts():
@@ -77,7 +64,7 @@ def test_shaky_concepts_are_reviewed_not_learned():
 
 
 def test_a_long_concept_is_split_into_sessions_no_shorter_than_the_minimum():
-    graph = graph_of("a>c", hours={"c": 3.0, "a": 0.5})
+    graph = dag("a>c", hours={"c": 3.0, "a": 0.5})
     schedule = build_schedule(graph, request(min_session_minutes=30))
     sessions = [
         item for _, item in schedule.items() if item.kind == "learn" and item.concept == "c"
@@ -118,7 +105,7 @@ def test_mocks_fall_in_the_final_part_one_per_stage_in_loop_order():
 
 def test_reviews_follow_learning_at_spaced_intervals():
     roomy = request(relevance={"b": 1.0}, minutes_by_weekday=(120,) * 7)
-    schedule = build_schedule(graph_of("a>b"), roomy)
+    schedule = build_schedule(dag("a>b"), roomy)
     learned_on = learned_days(schedule)["a"]
     reviews = sorted(
         day.date for day, item in schedule.items() if item.kind == "review" and item.concept == "a"
@@ -138,7 +125,7 @@ def test_practice_follows_a_concept_with_questions():
 
 def test_tight_deadline_cuts_the_least_valuable_and_keeps_prerequisites_closed():
     # x is worth little and costs a lot; the c chain is worth most.
-    graph = graph_of("a>b", "b>c", "a>x", hours={"x": 4.0})
+    graph = dag("a>b", "b>c", "a>x", hours={"x": 4.0})
     schedule = build_schedule(
         graph,
         request(interview=MONDAY + timedelta(days=4), relevance={"c": 1.0, "x": 0.2}),
@@ -151,7 +138,7 @@ def test_tight_deadline_cuts_the_least_valuable_and_keeps_prerequisites_closed()
 
 
 def test_prerequisites_of_a_target_that_cannot_fit_are_still_learned_as_progress():
-    graph = graph_of("p>big", "q>small", hours={"big": 20.0, "p": 1.0})
+    graph = dag("p>big", "q>small", hours={"big": 20.0, "p": 1.0})
     schedule = build_schedule(
         graph, request(interview=MONDAY + timedelta(days=5), relevance={"big": 1.0, "small": 0.5})
     )
@@ -161,7 +148,7 @@ def test_prerequisites_of_a_target_that_cannot_fit_are_still_learned_as_progress
 
 
 def test_a_prerequisite_that_does_not_fit_names_what_it_was_for():
-    graph = graph_of("p>t", hours={"p": 3.0, "t": 1.0})
+    graph = dag("p>t", hours={"p": 3.0, "t": 1.0})
     schedule = build_schedule(
         graph, request(interview=MONDAY + timedelta(days=2), relevance={"t": 1.0})
     )
@@ -180,7 +167,7 @@ def test_an_interview_today_is_a_plan_with_everything_cut_and_a_warning():
 
 
 def test_recommended_prerequisites_only_when_asked():
-    graph = graph_of("a>c", recommended=("r>c",))
+    graph = dag("a>c", recommended=("r>c",))
     assert "r" not in learned_days(build_schedule(graph, request()))
     assert "r" in learned_days(build_schedule(graph, request(include_recommended=True)))
 
