@@ -138,17 +138,23 @@ def due(now: datetime) -> list[Due]:
         return []
     dates = set(people.values())
     earliest = min(dates) - timedelta(days=1)
-    plans = list(
-        Plan.objects.filter(owner_id__in=people, interview_at__gte=now - timedelta(days=2))
+    # Joins, not id lists: 10k+ ids would overflow SQLite's query parameters.
+    window = now - timedelta(days=2)
+    plans = [
+        row
+        for row in Plan.objects.filter(
+            owner__reminder_preference__enabled=True, interview_at__gte=window
+        )
         .values_list("id", "owner_id", "interview_at", "timezone")
         .iterator(chunk_size=BATCH_SIZE)
-    )
+        if row[1] in people
+    ]
     if not plans:
         return []
-    plan_ids = [plan_id for plan_id, *_ in plans]
     counts: dict[tuple[int, date], int] = defaultdict(int)
     items = (
-        PlanItem.objects.filter(plan_id__in=plan_ids, date__gte=earliest, date__lte=max(dates))
+        PlanItem.objects.filter(date__gte=earliest, date__lte=max(dates))
+        .filter(plan__owner__reminder_preference__enabled=True, plan__interview_at__gte=window)
         .exclude(kind="buffer")
         .filter(status=ItemStatus.PENDING)
         .values("plan_id", "date")
@@ -158,7 +164,7 @@ def due(now: datetime) -> list[Due]:
     for plan_id, day, n in items.iterator(chunk_size=BATCH_SIZE):
         counts[(plan_id, day)] = n
     claimed = set(
-        ReminderDelivery.objects.filter(plan_id__in=plan_ids, local_date__in=dates)
+        ReminderDelivery.objects.filter(local_date__in=dates)
         .values_list("plan_id", "kind", "local_date")
         .iterator(chunk_size=BATCH_SIZE)
     )
