@@ -17,7 +17,10 @@ FORMAT = "prepgraph/1"
 Slug = Annotated[
     str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)
 ]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# PostgreSQL text cannot hold NUL, so no string in a file may contain one.
+NoNul = StringConstraints(pattern=r"^[^\x00]*$")
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), NoNul]
+Free = Annotated[str, NoNul]
 AreaName = Literal[tuple(Area.values)]  # type: ignore[valid-type]
 ResourceKindName = Literal[tuple(ResourceKind.values)]  # type: ignore[valid-type]
 RoleName = Literal[tuple(Role.values)]  # type: ignore[valid-type]
@@ -32,7 +35,7 @@ class Record(BaseModel):
 class StageRecord(Record):
     slug: Slug
     title: Annotated[Text, StringConstraints(max_length=120)]
-    description: str = ""
+    description: Free = ""
     typical_minutes: Minutes
     research_only: bool = False
     order: Annotated[int, Field(ge=0)] = 0
@@ -42,7 +45,7 @@ class ConceptRecord(Record):
     slug: Slug
     title: Annotated[Text, StringConstraints(max_length=200)]
     aliases: list[Text] = []
-    summary: str = ""
+    summary: Free = ""
     area: AreaName
     hours: Annotated[float, Field(gt=0, le=200)] | None = None
     difficulty: Literal[1, 2, 3] = 2
@@ -53,7 +56,7 @@ class EdgeRecord(Record):
     prerequisite: Slug = Field(alias="from")
     concept: Slug = Field(alias="to")
     kind: Literal["required", "recommended"] = "required"
-    reason: Annotated[str, StringConstraints(max_length=300)] = ""
+    reason: Annotated[str, StringConstraints(max_length=300), NoNul] = ""
 
 
 class ResourceRecord(Record):
@@ -69,8 +72,8 @@ class QuestionRecord(Record):
     text: Text
     stage: Slug
     concepts: Annotated[list[Slug], Field(min_length=1)]
-    source: Annotated[str, StringConstraints(max_length=300)] = ""
-    answer_outline: str = ""
+    source: Annotated[str, StringConstraints(max_length=300), NoNul] = ""
+    answer_outline: Free = ""
 
 
 class WeightedConcept(Record):
@@ -81,7 +84,7 @@ class WeightedConcept(Record):
 class TrackRecord(Record):
     slug: Slug
     title: Annotated[Text, StringConstraints(max_length=120)]
-    description: str = ""
+    description: Free = ""
     concepts: Annotated[list[WeightedConcept], Field(min_length=1)]
 
 
@@ -98,7 +101,7 @@ class LoopStep(Record):
 class TeamRecord(Record):
     slug: Slug
     name: Annotated[Text, StringConstraints(max_length=200)]
-    description: str = ""
+    description: Free = ""
     role: RoleName
     tracks: Annotated[list[WeightedTrack], Field(min_length=1)]
     loop: Annotated[list[LoopStep], Field(min_length=1)]

@@ -30,6 +30,7 @@ MOCKABLE_STAGES = ("ml-coding", "ml-concepts", "ml-system-design", "research-tal
 RESEARCH_ONLY_STAGE = "research-talk"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_HOURS = (2.0, 2.0, 2.0, 2.0, 2.0, 4.0, 4.0)
+MAX_PLAN_DAYS = 366  # a plan is a day list: bound it, or a year-9999 interview is millions of days
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,12 @@ def resolve(
     start = inputs.start or today
     if inputs.interview < today:
         raise PlanInputError("interview", f"{inputs.interview.isoformat()} is in the past")
+    if inputs.interview > today + timedelta(days=MAX_PLAN_DAYS):
+        raise PlanInputError(
+            "interview", f"{inputs.interview.isoformat()} is more than {MAX_PLAN_DAYS} days away"
+        )
+    if start < today - timedelta(days=MAX_PLAN_DAYS):
+        raise PlanInputError("start", f"{start.isoformat()} is more than a year ago")
     if len(inputs.hours_per_weekday) != 7:
         raise PlanInputError(
             "hours", f"needs 7 values (Monday to Sunday), got {len(inputs.hours_per_weekday)}"
@@ -258,7 +265,11 @@ def preview_plan(
 def _title(resolved: Resolved) -> str:
     target = resolved.team.name if resolved.team else ", ".join(resolved.inputs.targets[:3])
     target = target or ", ".join(resolved.inputs.tracks)
-    return f"{target} interview on {resolved.inputs.interview.isoformat()}"
+    suffix = f" interview on {resolved.inputs.interview.isoformat()}"
+    room = Plan._meta.get_field("title").max_length - len(suffix)
+    if len(target) > room:
+        target = target[: room - 1] + "…"
+    return target + suffix
 
 
 def _item_rows(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> list[PlanItem]:

@@ -137,6 +137,90 @@ if not DEBUG:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- REST API (api/) ---------------------------------------------------------------------
+# Everything the REST API needs; README "REST API" documents the environment variables.
+
+INSTALLED_APPS += [
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI / Redoc assets served locally, no CDN
+]
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    try:
+        value = int(raw) if raw.strip() else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name} must be positive, got {value}")
+    return value
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as '100/minute'; checked here so a typo fails at start-up."""
+    import re
+
+    rate = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", rate):
+        raise ImproperlyConfigured(f"{name} must look like 100/minute (s, m, h or d), got {rate!r}")
+    return rate
+
+
+# Largest request body Django reads into memory (DRF >= 3.17.2 applies it to JSON bodies).
+# Plan and KB requests are a few KB; 1 MiB leaves room. The KB import endpoint reads its
+# body itself, bounded by API_IMPORT_MAX_BYTES (the shipped graph is ~0.4 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
+API_IMPORT_MAX_BYTES = env_int("API_IMPORT_MAX_BYTES", 16 * 1024 * 1024)
+
+REST_FRAMEWORK = {
+    # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token`.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStaffOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_rate("API_THROTTLE_ANON", "120/minute"),
+        "user": env_rate("API_THROTTLE_USER", "1200/minute"),
+    },
+    "EXCEPTION_HANDLER": "api.exception_handlers.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    # `?format=` is a real parameter of /graph/subgraph, not a renderer switch.
+    "URL_FORMAT_OVERRIDE": None,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "prepgraph API",
+    "DESCRIPTION": (
+        "ML interview concepts, their prerequisite graph, and study plans. "
+        'Every error is `{"error": {"code", "message", "details"}}`.'
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "AreaEnum": "kb.models.Area",
+        "DifficultyEnum": "kb.models.Difficulty",
+        "RoleEnum": "kb.models.Role",
+        "EdgeKindEnum": "kb.models.PrerequisiteKind",
+        "ResourceKindEnum": "kb.models.ResourceKind",
+        "ItemKindEnum": "planner.models.ItemKind",
+        "ItemStatusEnum": "planner.models.ItemStatus",
+    },
+}
+
 
 # --- Celery (prepgraph/celery.py, planner/tasks.py) -------------------------------------
 

@@ -1,7 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerView,
+)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
+    # The schema changes only with a deploy; generating it costs ~0.5 s, so keep it an hour.
+    path("api/schema/", cache_page(60 * 60)(SpectacularAPIView.as_view()), name="schema"),
+    path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("planner.urls")),
 ]
+
+# JSON error envelopes for /api/ paths that match no route (or crash); HTML elsewhere.
+handler404 = "api.exception_handlers.not_found"
+handler500 = "api.exception_handlers.server_error"

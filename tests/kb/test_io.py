@@ -297,3 +297,10 @@ def test_mermaid_export_uses_safe_ids():
         '  c_transformer["The #quot;Transformer#quot;"]',
         "  c_self_attention --> c_transformer",
     ]
+
+
+def test_a_nul_character_is_refused_with_its_place():
+    # PostgreSQL text columns cannot store NUL: refuse it before writing anything.
+    problems = import_problems(with_change(lambda d: d["concepts"][0].update(summary="a\u0000b")))
+    assert any(p.startswith("concepts[0] (slug 'softmax').summary:") for p in problems)
+    assert Concept.objects.count() == 0

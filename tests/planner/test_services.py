@@ -98,6 +98,7 @@ def test_explicit_targets_without_a_team(small_kb):
         ({"timezone": "Mars/Olympus"}, "timezone: unknown time zone 'Mars/Olympus'"),
         ({"role": "wizard"}, "role: 'wizard' is not one of"),
         ({"known": ("ghost",)}, "known: unknown concept 'ghost'"),
+        ({"interview": MONDAY + timedelta(days=400)}, "interview: 2028-01-04 is more than 366"),
         ({"targets": ("ghost",)}, "targets: unknown concept 'ghost'"),
     ],
 )
@@ -366,3 +367,12 @@ def test_plan_command_bad_input_is_named(small_kb, frozen_today, args, message):
         run_plan(*BASE_ARGS, *args)
     assert str(error.value).startswith(message)
     assert Plan.objects.count() == 0
+
+
+def test_a_long_target_list_still_makes_a_title_that_fits(small_kb):
+    long_team = small_kb["teams"][0] | {"name": "x" * 200}
+    from kb import io
+
+    io.import_text(json.dumps({"format": "prepgraph/1", "teams": [long_team]}))
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    assert len(plan.title) <= 200 and plan.title.endswith("interview on 2026-12-18")

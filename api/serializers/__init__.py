@@ -1,0 +1,1 @@
+"""Serializers: input validation for requests, and the documented shape of responses."""

@@ -1,0 +1,1 @@
+"""Thin views: validate the input, call one selector or service, serialize the answer."""
