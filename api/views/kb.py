@@ -196,48 +196,44 @@ class EdgeViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class StageViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
-    """Interview stages (ML coding, system design, ...)."""
+class SlugReadOnlyViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+    """Read-only KB records addressed by slug; subclasses name the serializer and selector."""
 
     lookup_field = "slug"
     lookup_value_regex = SLUG_REGEX
     permission_classes = [IsStaffOrReadOnly]
+
+
+class StageViewSet(SlugReadOnlyViewSet):
+    """Interview stages (ML coding, system design, ...)."""
+
     serializer_class = StageSerializer
 
     def get_queryset(self) -> QuerySet:
         return selectors.stage_list()
 
 
-class TrackViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+class TrackViewSet(SlugReadOnlyViewSet):
     """Subfields (NLP, ranking, ...) as weighted concepts."""
 
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_REGEX
-    permission_classes = [IsStaffOrReadOnly]
     serializer_class = TrackSerializer
 
     def get_queryset(self) -> QuerySet:
         return selectors.track_list()
 
 
-class TeamViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+class TeamViewSet(SlugReadOnlyViewSet):
     """Hiring teams: the tracks they weigh and the interview loop they run."""
 
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_REGEX
-    permission_classes = [IsStaffOrReadOnly]
     serializer_class = TeamSerializer
 
     def get_queryset(self) -> QuerySet:
         return selectors.team_list()
 
 
-class QuestionViewSet(StrictQueryMixin, viewsets.ReadOnlyModelViewSet):
+class QuestionViewSet(SlugReadOnlyViewSet):
     """Interview questions, by stage and by the concepts they test."""
 
-    lookup_field = "slug"
-    lookup_value_regex = SLUG_REGEX
-    permission_classes = [IsStaffOrReadOnly]
     serializer_class = QuestionSerializer
     filterset_class = QuestionFilter
 
