@@ -6,6 +6,7 @@ supply SECRET_KEY. See .env.example for every variable.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -98,7 +99,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not the shared-cache in-memory default: SQLite's shared cache answers
     # "table is locked" at once instead of waiting, which breaks the concurrency tests.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-prepgraph.sqlite3")}
+    # One file per process, so two test runs in the same checkout never share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"prepgraph-test-{os.getpid()}.sqlite3")
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

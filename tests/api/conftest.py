@@ -11,9 +11,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from kb import io
 from prepgraph.wsgi import application
-from tests.planner.conftest import SMALL_KB
 
 # Tests make many requests quickly; test_throttling lowers these to see a 429.
 TEST_RATES = {"anon": "100000/minute", "user": "100000/minute"}
@@ -25,12 +23,6 @@ def _generous_throttle(settings):
     cache.clear()  # throttle counts live in the cache
     yield
     cache.clear()
-
-
-@pytest.fixture
-def small_kb(db):
-    io.import_text(json.dumps(SMALL_KB))
-    return SMALL_KB
 
 
 def make_user(username: str, **extra):

@@ -5,7 +5,7 @@ import pytest
 
 from kb.models import Concept, Prerequisite
 from tests.api.conftest import error_of
-from tests.planner.conftest import SMALL_KB
+from tests.small_kb import SMALL_KB
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from kb.models import Prerequisite, Resource
 from planner import services
 from tests.api.conftest import make_user
-from tests.planner.conftest import SMALL_KB
+from tests.small_kb import SMALL_KB
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,4 @@
-import json
-
-import pytest
-
-from kb import io
+"""A small NLP corner of the knowledge base, in the interchange format, for tests."""
 
 STAGES = [
     {"slug": "recruiter-screen", "title": "Recruiter screen", "typical_minutes": 30, "order": 1},
@@ -81,9 +77,3 @@ SMALL_KB = {
                   loop("research-talk", 60)]},
     ],
 }  # fmt: skip
-
-
-@pytest.fixture
-def small_kb(db):
-    io.import_text(json.dumps(SMALL_KB))
-    return SMALL_KB
