@@ -528,7 +528,7 @@ def fill_learning(
                 capacity[day.date] = 0
                 reserve[day.date] -= overflow
                 remaining = 0
-            elif free >= min_session:
+            elif free >= min_session and not _sliver(free, remaining, sessions, study, index):
                 take = free
                 if remaining - take < min_session and remaining - min_session >= min_session:
                     take = remaining - min_session
@@ -556,6 +556,19 @@ def fill_learning(
             )
         finished[slug] = sessions[-1][0].date
     return finished, []
+
+
+def _sliver(free: int, remaining: int, sessions: list, study: list[Day], index: int) -> bool:
+    """Would starting here only cut a sliver off a concept the next study day could hold whole?
+
+    Then it starts tomorrow instead: one 90-minute session beats 30 minutes
+    tonight and 60 tomorrow. A concept already under way, or one longer than
+    tomorrow's time, is split as usual.
+    """
+    if sessions or 2 * free >= remaining or index + 1 >= len(study):
+        return False
+    tomorrow = study[index + 1]
+    return not tomorrow.interview_day and tomorrow.free_minutes >= remaining
 
 
 def _place_near(

@@ -75,6 +75,16 @@ def test_a_long_concept_is_split_into_sessions_no_shorter_than_the_minimum():
     assert all(item.minutes >= 30 for item in sessions[:-1])
 
 
+def test_a_concept_starts_tomorrow_rather_than_as_a_sliver_tonight():
+    # 120 min a day, 96 for learning: after a (50 min) only 46 are left, less than
+    # half of b (105 min), and tomorrow holds b whole.
+    graph = dag("a>b", hours={"a": 50 / 60, "b": 1.75})
+    schedule = build_schedule(graph, request(relevance={"b": 1.0}, minutes_by_weekday=(120,) * 7))
+    sessions = [(day.date, item.minutes) for day, item in schedule.items() if item.concept == "b"
+                and item.kind == "learn"]  # fmt: skip
+    assert sessions == [(MONDAY + timedelta(days=1), 105)]
+
+
 def test_blackout_days_hold_nothing_and_have_no_time():
     off = frozenset({MONDAY, MONDAY + timedelta(days=1)})
     schedule = build_schedule(CHAIN, request(blackout=off))
