@@ -268,19 +268,10 @@ def relevance_for(
     """
     if track is None and team is None:
         return None
-    track_weights: dict[int, float] = {}
-    if team is not None:
-        track_weights |= dict(team.track_weights.values_list("track_id", "weight"))
+    track_weights = planner_services.team_track_weights(team) if team is not None else {}
     if track is not None:
-        track_weights[track.pk] = 1.0
-    relevance: dict[str, float] = {}
-    rows = TrackConcept.objects.filter(track_id__in=track_weights).values_list(
-        "track_id", "concept__slug", "weight"
-    )
-    for track_id, slug, weight in rows:
-        value = round(track_weights[track_id] * weight, 4)
-        relevance[slug] = max(value, relevance.get(slug, 0.0))
-    return relevance
+        track_weights[track.slug] = 1.0
+    return planner_services.relevance_from_tracks(track_weights)
 
 
 def next_concepts(

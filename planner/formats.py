@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import networkx as nx
+
 from kb import graph as kb_graph
 from kb.models import Question, Resource
 from planner import core
@@ -50,8 +52,9 @@ def _resources_and_questions(slugs: set[str]) -> tuple[dict[str, list], dict[str
     return resources, questions
 
 
-def _days(day_meta: list[dict], items: Iterable[tuple[date, dict]]) -> list[dict[str, Any]]:
-    graph = kb_graph.current_graph()
+def _days(
+    graph: nx.DiGraph, day_meta: list[dict], items: Iterable[tuple[date, dict]]
+) -> list[dict[str, Any]]:
     by_date: dict[str, list[dict]] = defaultdict(list)
     for day, item in items:
         by_date[day.isoformat()].append(item)
@@ -88,8 +91,7 @@ def _item_dict(item: core.Item, item_id: int | None = None) -> dict[str, Any]:
     return data
 
 
-def _cut_titles(summary: dict[str, Any]) -> dict[str, Any]:
-    graph = kb_graph.current_graph()
+def _cut_titles(graph: nx.DiGraph, summary: dict[str, Any]) -> dict[str, Any]:
     summary = dict(summary)
     summary["cut"] = [
         {**cut, "title": graph.nodes[cut["concept"]]["title"] if cut["concept"] in graph else ""}
@@ -101,6 +103,7 @@ def _cut_titles(summary: dict[str, Any]) -> dict[str, Any]:
 def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, Any]:
     """The contract for an unsaved schedule (CLI preview)."""
     inputs = resolved.inputs
+    graph = kb_graph.current_graph()
     return {
         "id": None,
         "title": None,
@@ -112,13 +115,16 @@ def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, An
         "study_time": inputs.study_time.isoformat("minutes"),
         "start": schedule.start.isoformat(),
         "revision": 1,
-        "days": _days(day_rows(schedule), ((d.date, _item_dict(i)) for d, i in schedule.items())),
-        "summary": _cut_titles(summary_json(schedule)),
+        "days": _days(
+            graph, day_rows(schedule), ((d.date, _item_dict(i)) for d, i in schedule.items())
+        ),
+        "summary": _cut_titles(graph, summary_json(schedule)),
     }
 
 
 def plan_payload(plan: Plan) -> dict[str, Any]:
     """The contract for a stored plan, with item ids and statuses."""
+    graph = kb_graph.current_graph()
     items = plan.items.order_by("date", "order").values(
         "id", "date", "kind", "concept_slug", "stage", "minutes", "part", "parts", "note", "status"
     )
@@ -151,8 +157,8 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
         "study_time": plan.inputs.get("study_time", "19:00:00")[:5],
         "start": plan.start_date.isoformat(),
         "revision": plan.revision,
-        "days": _days(plan.summary.get("days", []), rows),
-        "summary": _cut_titles(summary),
+        "days": _days(graph, plan.summary.get("days", []), rows),
+        "summary": _cut_titles(graph, summary),
     }
 
 

@@ -151,18 +151,8 @@ class Resolved:
     interview_at: datetime
 
 
-def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
-    """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0."""
-    track_weights = dict(inputs.tracks)
-    if team is not None:
-        for slug, weight in team.track_weights.values_list("track__slug", "weight"):
-            track_weights[slug] = max(weight, track_weights.get(slug, 0.0))
-    unknown = sorted(set(inputs.tracks) - set(Track.objects.values_list("slug", flat=True)))
-    if unknown:
-        raise PlanInputError("tracks", f"unknown track {', '.join(map(repr, unknown))}")
-    for slug, weight in inputs.tracks.items():
-        if not 0 < weight <= 1:
-            raise PlanInputError("tracks", f"weight of {slug!r} must be in (0, 1], got {weight}")
+def relevance_from_tracks(track_weights: dict[str, float]) -> dict[str, float]:
+    """Concept -> the best (track weight x the track's weight for the concept), one query."""
     relevance: dict[str, float] = {}
     rows = Track.concepts.through.objects.filter(track__slug__in=track_weights).values_list(
         "track__slug", "concept__slug", "weight"
@@ -171,6 +161,26 @@ def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]
         value = round(track_weights[track] * weight, 4)
         if value > relevance.get(concept, 0.0):
             relevance[concept] = value
+    return relevance
+
+
+def team_track_weights(team: TeamProfile) -> dict[str, float]:
+    return dict(team.track_weights.values_list("track__slug", "weight"))
+
+
+def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
+    """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0."""
+    track_weights = dict(inputs.tracks)
+    if team is not None:
+        for slug, weight in team_track_weights(team).items():
+            track_weights[slug] = max(weight, track_weights.get(slug, 0.0))
+    unknown = sorted(set(inputs.tracks) - set(Track.objects.values_list("slug", flat=True)))
+    if unknown:
+        raise PlanInputError("tracks", f"unknown track {', '.join(map(repr, unknown))}")
+    for slug, weight in inputs.tracks.items():
+        if not 0 < weight <= 1:
+            raise PlanInputError("tracks", f"weight of {slug!r} must be in (0, 1], got {weight}")
+    relevance = relevance_from_tracks(track_weights)
     for slug in inputs.targets:
         relevance[slug] = 1.0
     return relevance

@@ -24,9 +24,9 @@ from planner import services as planner_services
 from planner.core import PlanInputError
 from planner.models import ItemKind, ItemStatus, Plan, PlanItem, ReminderPreference
 
-# How far ahead an interview may be. The planner lays out every day up to it, so an
-# unbounded date (year 9999) would be a denial of service rather than a plan.
-MAX_PLAN_DAYS = 366
+# How far ahead an interview may be: the planner's own bound, checked here too so the
+# API can name start and blackout problems in its field-by-field form.
+MAX_PLAN_DAYS = planner_services.MAX_PLAN_DAYS
 MAX_TRACKS = 50
 
 
