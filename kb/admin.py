@@ -1,12 +1,26 @@
-"""Admin for the knowledge base. Edge edits go through kb.integrity like every other path."""
+"""Admin for the knowledge base. Edge edits go through kb.integrity like every other path.
+
+Bad input is refused in the forms' clean(), with kb.integrity's read-only checks, so
+the page comes back with the error on the field and nothing saved. The writes then
+go through kb.integrity again, under the edge lock: if another request changed the
+graph in between and the write is refused after all, the admin's transaction rolls
+everything back and the page shows the reason as an error message (RefusedWritesAsMessages)
+instead of a 500.
+"""
+
+import logging
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, router, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from kb import graph as kb_graph
-from kb import integrity
-from kb.errors import ApplicationError
+from kb import integrity, revision
+from kb.errors import ApplicationError, ConceptHasDependents
 from kb.models import (
     Concept,
     InterviewStage,
@@ -20,23 +34,88 @@ from kb.models import (
     TrackConcept,
 )
 
+logger = logging.getLogger(__name__)
 
-def _edge_specs(formset) -> list[integrity.EdgeSpec]:
-    """The concept's complete wanted list of incoming edges, from a valid inline formset."""
-    specs = []
+# What a write can still raise after its form was valid: a concurrent change won the race.
+REFUSED_WRITES = (ApplicationError, IntegrityError, ProtectedError, RestrictedError)
+
+
+def refusal_message(exc: Exception) -> str:
+    """What the admin user is told when a write is refused after its form was valid."""
+    if isinstance(exc, ConceptHasDependents):
+        # The domain message suggests `reconnect`, which only the API offers.
+        slug = exc.details["concept"]
+        return (
+            f"cannot delete {slug!r}: it is a prerequisite of {', '.join(exc.dependents)}. "
+            "Remove those edges on the dependent concepts first, or delete it with "
+            f"DELETE /api/v1/concepts/{slug}/?reconnect=true"
+        )
+    if isinstance(exc, ApplicationError):
+        return exc.message
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return str(exc.args[0])
+    return f"the database refused the change ({exc})"
+
+
+class RefusedWritesAsMessages(admin.ModelAdmin):
+    """A write refused after validation becomes an error message, with nothing changed.
+
+    Django runs the add, change and delete views in one transaction, which the
+    exception rolls back on its way out; the changelist (bulk actions) gets one here.
+    """
+
+    def _refused(self, request, exc: Exception, redirect_to: str) -> HttpResponseRedirect:
+        logger.info("admin write refused: %s", exc)
+        self.message_user(request, f"Nothing was saved: {refusal_message(exc)}", messages.ERROR)
+        return HttpResponseRedirect(redirect_to)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except REFUSED_WRITES as exc:
+            return self._refused(request, exc, request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except REFUSED_WRITES as exc:
+            opts = self.opts
+            change_page = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[object_id],
+                current_app=self.admin_site.name,
+            )
+            return self._refused(request, exc, change_page)
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method != "POST":
+            return super().changelist_view(request, extra_context)
+        try:
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().changelist_view(request, extra_context)
+        except REFUSED_WRITES as exc:
+            return self._refused(request, exc, request.get_full_path())
+
+
+def _wanted_edges(formset) -> list[tuple[forms.Form, integrity.EdgeSpec]]:
+    """The concept's complete wanted list of incoming edges, each with its inline form."""
+    wanted = []
     for form in formset.forms:
         data = getattr(form, "cleaned_data", None)
         if not data or data.get("DELETE") or not data.get("prerequisite"):
             continue
-        specs.append(
-            integrity.EdgeSpec(
-                prerequisite=data["prerequisite"].slug,
-                concept=formset.instance.slug,
-                kind=data["kind"],
-                reason=data.get("reason", ""),
-            )
+        spec = integrity.EdgeSpec(
+            prerequisite=data["prerequisite"].slug,
+            concept=formset.instance.slug,
+            kind=data["kind"],
+            reason=data.get("reason", ""),
         )
-    return specs
+        wanted.append((form, spec))
+    return wanted
+
+
+def _edge_specs(formset) -> list[integrity.EdgeSpec]:
+    return [spec for _form, spec in _wanted_edges(formset)]
 
 
 class PrerequisiteInlineFormSet(forms.BaseInlineFormSet):
@@ -44,12 +123,16 @@ class PrerequisiteInlineFormSet(forms.BaseInlineFormSet):
         super().clean()
         if any(self.errors) or not self.instance.slug:
             return
-        try:
-            integrity.check_prerequisites_of(
-                kb_graph.load_graph(), self.instance.slug, _edge_specs(self)
-            )
-        except ApplicationError as exc:
-            raise ValidationError(exc.message, code=exc.code) from exc
+        graph = kb_graph.load_graph()
+        wanted = _wanted_edges(self)
+        # Checked row by row, so the error lands on the row that causes it.
+        for count, (form, _spec) in enumerate(wanted, start=1):
+            specs = [spec for _form, spec in wanted[:count]]
+            try:
+                integrity.check_prerequisites_of(graph, self.instance.slug, specs)
+            except ApplicationError as exc:
+                form.add_error("prerequisite", ValidationError(exc.message, code=exc.code))
+                return
 
 
 class PrerequisiteInline(admin.TabularInline):
@@ -85,7 +168,7 @@ class ResourceInline(admin.TabularInline):
 
 
 @admin.register(Concept)
-class ConceptAdmin(admin.ModelAdmin):
+class ConceptAdmin(RefusedWritesAsMessages):
     list_display = ["slug", "title", "area", "hours", "difficulty"]
     list_filter = ["area", "difficulty", "stages", "tracks"]
     search_fields = ["slug", "title", "summary", "aliases"]
@@ -95,11 +178,27 @@ class ConceptAdmin(admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not Prerequisite or formset.fk.name != "concept":
             return super().save_formset(request, form, formset, change)
-        try:
-            integrity.prerequisites_replace(concept=form.instance.slug, edges=_edge_specs(formset))
-        except ApplicationError as exc:  # a concurrent edit closed the cycle first
-            raise ValidationError(exc.message) from exc
+        # Refused (a concurrent edit closed the cycle first): RefusedWritesAsMessages.
+        integrity.prerequisites_replace(concept=form.instance.slug, edges=_edge_specs(formset))
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+    def get_deleted_objects(self, objs, request):
+        """Django lists the protected edges; the message says what to do about them."""
+        result = super().get_deleted_objects(objs, request)
+        for concept in objs:
+            try:
+                integrity.check_concept_delete(concept.slug)
+            except ConceptHasDependents as exc:
+                self.message_user(request, refusal_message(exc), messages.ERROR)
+        return result
+
+    def delete_model(self, request, obj):
+        integrity.concept_delete(slug=obj.slug)
+
+    def delete_queryset(self, request, queryset):
+        with revision.batched():
+            for slug in queryset.values_list("slug", flat=True):
+                integrity.concept_delete(slug=slug)
 
 
 class PrerequisiteForm(forms.ModelForm):
@@ -116,12 +215,14 @@ class PrerequisiteForm(forms.ModelForm):
                 kb_graph.load_graph(), data["prerequisite"].slug, data["concept"].slug
             )
         except ApplicationError as exc:
-            raise ValidationError(exc.message, code=exc.code) from exc
+            # On the field, which also keeps the model's own unique and not-self constraint
+            # checks from repeating the same complaint.
+            self.add_error("prerequisite", ValidationError(exc.message, code=exc.code))
         return data
 
 
 @admin.register(Prerequisite)
-class PrerequisiteAdmin(admin.ModelAdmin):
+class PrerequisiteAdmin(RefusedWritesAsMessages):
     form = PrerequisiteForm
     list_display = ["prerequisite", "concept", "kind", "reason"]
     list_filter = ["kind", "concept__area"]
@@ -136,27 +237,25 @@ class PrerequisiteAdmin(admin.ModelAdmin):
         if change:
             integrity.prerequisite_update(edge=obj, kind=obj.kind, reason=obj.reason)
             return
-        try:
-            saved = integrity.prerequisite_add(
-                prerequisite=obj.prerequisite.slug,
-                concept=obj.concept.slug,
-                kind=obj.kind,
-                reason=obj.reason,
-            )
-        except ApplicationError as exc:
-            raise ValidationError(exc.message) from exc
+        # Refused (a concurrent edit got there first): RefusedWritesAsMessages.
+        saved = integrity.prerequisite_add(
+            prerequisite=obj.prerequisite.slug,
+            concept=obj.concept.slug,
+            kind=obj.kind,
+            reason=obj.reason,
+        )
         obj.pk = saved.pk
 
 
 @admin.register(InterviewStage)
-class InterviewStageAdmin(admin.ModelAdmin):
+class InterviewStageAdmin(RefusedWritesAsMessages):
     list_display = ["slug", "title", "typical_minutes", "research_only", "order"]
     search_fields = ["slug", "title", "description"]
     list_filter = ["research_only"]
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(RefusedWritesAsMessages):
     list_display = ["title", "kind", "minutes", "url"]
     list_filter = ["kind"]
     search_fields = ["title", "url", "concepts__slug"]
@@ -164,7 +263,7 @@ class ResourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(RefusedWritesAsMessages):
     list_display = ["slug", "stage", "short_text"]
     list_filter = ["stage"]
     search_fields = ["slug", "text", "concepts__slug"]
@@ -183,7 +282,7 @@ class TrackConceptInline(admin.TabularInline):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(RefusedWritesAsMessages):
     list_display = ["slug", "title"]
     search_fields = ["slug", "title", "description"]
     inlines = [TrackConceptInline]
@@ -200,7 +299,7 @@ class LoopStageInline(admin.TabularInline):
 
 
 @admin.register(TeamProfile)
-class TeamProfileAdmin(admin.ModelAdmin):
+class TeamProfileAdmin(RefusedWritesAsMessages):
     list_display = ["slug", "name", "role"]
     list_filter = ["role", "tracks"]
     search_fields = ["slug", "name", "description"]

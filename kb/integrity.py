@@ -182,6 +182,19 @@ def prerequisites_replace(*, concept: str, edges: Sequence[EdgeSpec]) -> list[Pr
     return result
 
 
+def check_concept_delete(slug: str) -> None:
+    """Raise ConceptHasDependents if deleting `slug` without reconnect would be refused.
+
+    Reads only, for forms and confirmation pages; concept_delete checks again under
+    the edge lock, since a dependent may be added in between.
+    """
+    dependents = list(
+        Prerequisite.objects.filter(prerequisite__slug=slug).values_list("concept__slug", flat=True)
+    )
+    if dependents:
+        raise ConceptHasDependents(slug, dependents)
+
+
 def concept_delete(*, slug: str, reconnect: bool = False) -> None:
     """Delete a concept under the policy in the module docstring."""
     with revision.batched():

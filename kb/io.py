@@ -20,11 +20,12 @@ from decimal import Decimal
 from typing import Any
 
 import networkx as nx
+from django.db import DataError, IntegrityError
 from pydantic import ValidationError
 
 from kb import integrity, revision
 from kb.errors import ImportFailed
-from kb.interchange import FORMAT, Interchange
+from kb.interchange import FORMAT, Interchange, JSONTooDeep, hours_decimal, load_json
 from kb.models import (
     Concept,
     InterviewStage,
@@ -86,9 +87,11 @@ def _place(raw: Any, loc: Sequence[str | int]) -> str:
 def parse(text: str | bytes) -> Interchange:
     """Parse and type-check a file; ImportFailed lists every problem with its place."""
     try:
-        raw = json.loads(text)
+        raw = load_json(text)
     except UnicodeDecodeError as exc:
         raise ImportFailed([f"file: not UTF-8 text ({exc.reason} at byte {exc.start})"]) from None
+    except JSONTooDeep as exc:
+        raise ImportFailed([f"file: {exc}"]) from None
     except json.JSONDecodeError as exc:
         raise ImportFailed(
             [f"file: malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"]
@@ -240,7 +243,7 @@ def _replace_links(through, owner_field: str, owners: Iterable[Any], rows: list[
 
 
 def _hours(value: float | None) -> Decimal | None:
-    return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+    return None if value is None else hours_decimal(value)
 
 
 class _DryRunRollback(Exception):
@@ -267,6 +270,11 @@ def import_data(data: Interchange, *, dry_run: bool = False) -> ImportReport:
                 raise _DryRunRollback
     except _DryRunRollback:
         pass
+    except (IntegrityError, DataError) as exc:
+        # The checks above mirror every constraint, so this is a concurrent write (another
+        # process created the same slug between the check and the write); the
+        # transaction is already rolled back.
+        raise ImportFailed([f"database: refused the import, nothing was written: {exc}"]) from exc
     return report
 
 

@@ -1,12 +1,16 @@
 """Settings for prepgraph, read from the environment.
 
-One module for every environment: development works with no variables at all
-(SQLite file, local Redis), production sets DJANGO_DEBUG=false and must then
-supply SECRET_KEY. See .env.example for every variable.
+One module for every environment, safe with no variables at all: DEBUG is off,
+the secret key is a random one kept in a git-ignored file (.secret_key), the
+database a SQLite file, Redis local. Development sets DJANGO_DEBUG=true (for
+runserver over plain http); production sets SECRET_KEY (the same on every
+host), ALLOWED_HOSTS and CSRF_TRUSTED_ORIGINS. See .env.example for every variable.
 """
 
 import os
+import secrets
 import tempfile
+import time
 from pathlib import Path
 
 import dj_database_url
@@ -31,16 +35,91 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Opt-in: a deployment that forgets the variable must not show tracebacks and settings.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DJANGO_DEBUG is false")
-    # Development only: never used once DEBUG is off.
-    SECRET_KEY = "django-insecure-dev-only-prepgraph"
+# --- the secret key ---------------------------------------------------------------------
+# It signs sessions, password-reset tokens and the planner's links. A key anyone can
+# read (a default in the code, the placeholder in .env.example, Django's
+# "django-insecure-" startproject keys) lets them forge those, so no such key is
+# ever used, in development either: without SECRET_KEY each checkout generates its own.
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+MIN_SECRET_KEY_LENGTH = 32
+PLACEHOLDER_SECRET_KEYS = frozenset(
+    {
+        "change-me-to-a-long-random-string",  # .env.example
+        "django-insecure-dev-only-prepgraph",  # this module's old development default
+    }
+)
+
+
+def check_secret_key(key: str, source: str) -> str:
+    """`key` if it is usable, else ImproperlyConfigured saying what is wrong with it."""
+    fix = "use a long random string: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    lowered = key.lower()
+    if key in PLACEHOLDER_SECRET_KEYS or "change-me" in lowered or "changeme" in lowered:
+        raise ImproperlyConfigured(f"{source} is a published placeholder; {fix}")
+    if lowered.startswith("django-insecure"):
+        raise ImproperlyConfigured(f"{source} is a 'django-insecure-' development key; {fix}")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ImproperlyConfigured(
+            f"{source} is {len(key)} characters long, shorter than {MIN_SECRET_KEY_LENGTH}; {fix}"
+        )
+    if len(set(key)) < 5:
+        raise ImproperlyConfigured(f"{source} has fewer than 5 different characters; {fix}")
+    return key
+
+
+def secret_key_from_file(path: Path) -> str:
+    """The key stored in `path`; on first use a random one, written there with mode 0600.
+
+    O_CREAT|O_EXCL makes the creation atomic: of two processes starting at once
+    exactly one creates the file, and the other reads the key the first one wrote
+    (waiting briefly if it sees the file before the key is in it), so they agree.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"SECRET_KEY is not set and {path} cannot be created ({exc.strerror}); "
+            "set SECRET_KEY, or SECRET_KEY_FILE to a writable path"
+        ) from None
+    else:
+        key = secrets.token_urlsafe(50)
+        try:
+            os.write(fd, f"{key}\n".encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return key
+    for _ in range(50):
+        try:
+            key = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeError) as exc:
+            raise ImproperlyConfigured(f"cannot read the secret key file {path}: {exc}") from None
+        if key:
+            return check_secret_key(key, f"the key in {path}")
+        time.sleep(0.1)  # created by a process that has not written the key yet
+    raise ImproperlyConfigured(
+        f"the secret key file {path} is empty; delete it to generate a new key, or set SECRET_KEY"
+    )
+
+
+def secret_key_path() -> Path:
+    """SECRET_KEY_FILE (relative to BASE_DIR unless absolute), by default BASE_DIR/.secret_key."""
+    raw = os.environ.get("SECRET_KEY_FILE", "").strip() or ".secret_key"
+    return BASE_DIR / Path(raw).expanduser()
+
+
+if os.environ.get("SECRET_KEY", "").strip():
+    SECRET_KEY = check_secret_key(os.environ["SECRET_KEY"], "SECRET_KEY")
+else:
+    # Fine for one host. Several hosts behind one site must share a key: set SECRET_KEY.
+    SECRET_KEY = secret_key_from_file(secret_key_path())
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -131,6 +210,8 @@ LOGGING = {
 }
 
 if not DEBUG:
+    # https only. Plain-http clients turn the redirect off explicitly: the test suite
+    # (tests/conftest.py), or a local runserver without DJANGO_DEBUG=true.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
@@ -186,7 +267,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStaffOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],  # DRF's, with a depth limit
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonThrottle", "api.throttling.UserThrottle"],
@@ -233,13 +314,17 @@ CELERY_TASK_IGNORE_RESULT = True  # no result backend: outcomes are ReminderDeli
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_TASK_TIME_LIMIT = 60
-CELERY_TASK_SOFT_TIME_LIMIT = 45
+# A task over its hard limit is killed; the sending lease must outlast it, so that a
+# row still "sending" after its lease belongs to a dead worker and can be taken back.
+CELERY_TASK_TIME_LIMIT = env_int("REMINDER_TASK_TIME_LIMIT", 60)
+CELERY_TASK_SOFT_TIME_LIMIT = max(1, CELERY_TASK_TIME_LIMIT * 3 // 4)
+CELERY_TASK_ACKS_LATE = False  # a message is a nudge; the database row is the record
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Fail fast when Redis hangs or is down (kombu waits forever by default), and
-# keep unacknowledged messages invisible for an hour: far longer than any task
-# or retry countdown here.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None  # a worker waits for Redis to come back
+# Fail fast when Redis hangs or is down (kombu waits forever by default). No message
+# is held longer than a task takes, so the visibility timeout only matters for a
+# worker that dies holding one: the database outbox resends it anyway.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_connect_timeout": 2,
@@ -257,13 +342,31 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
 }
+# Beat's own state file, outside the source tree (the schedule itself is static).
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    str(Path(tempfile.gettempdir()) / "prepgraph-celerybeat-schedule"),
+)
 
-# Reminder delivery: exponential backoff with jitter, capped far below the
-# visibility timeout so a retry is never mistaken for a lost message.
+# Reminder delivery (planner/reminders.py): the database is the outbox. A failed
+# attempt waits in its row for next_attempt_at (exponential backoff with jitter).
 REMINDER_RETRY_BASE_SECONDS = float(os.environ.get("REMINDER_RETRY_BASE_SECONDS", "30"))
 REMINDER_RETRY_MAX_SECONDS = float(os.environ.get("REMINDER_RETRY_MAX_SECONDS", "600"))
-REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "6"))
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6)
 REMINDER_WEBHOOK_TIMEOUT = float(os.environ.get("REMINDER_WEBHOOK_TIMEOUT", "5"))
+REMINDER_SENDING_LEASE_SECONDS = env_int(
+    "REMINDER_SENDING_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 30
+)
+if REMINDER_SENDING_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "REMINDER_SENDING_LEASE_SECONDS must be longer than REMINDER_TASK_TIME_LIMIT "
+        f"({REMINDER_SENDING_LEASE_SECONDS} <= {CELERY_TASK_TIME_LIMIT}): a live sender "
+        "would be taken for dead and the reminder sent twice"
+    )
+REMINDER_REENQUEUE_AFTER_SECONDS = env_int("REMINDER_REENQUEUE_AFTER_SECONDS", 600)
+# Webhook receivers on these hosts, IPs or networks (CIDR) may be internal; every
+# other webhook must resolve to public addresses only (planner/webhooks.py).
+REMINDER_WEBHOOK_ALLOWED_HOSTS = env_list("REMINDER_WEBHOOK_ALLOWED_HOSTS")
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
 EMAIL_BACKEND = os.environ.get(
@@ -278,4 +381,6 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = 10
+# With EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend: one file per email here.
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "prepgraph <reminders@localhost>")

@@ -1,10 +1,16 @@
 import json
 
 import pytest
+from django.conf import settings
 
 from kb import graph as kb_graph
 from kb import io
 from tests.small_kb import SMALL_KB
+
+# DEBUG is off by default, so prepgraph.settings redirects every plain-http request to
+# https; the test client and schemathesis' WSGI calls speak http. Set here, at import,
+# before any test module builds a WSGI handler (SecurityMiddleware reads it once).
+settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture(autouse=True)
@@ -20,3 +26,20 @@ def small_kb(db):
     """SMALL_KB imported through kb.io, as a user would import a file."""
     io.import_text(json.dumps(SMALL_KB))
     return SMALL_KB
+
+
+@pytest.fixture
+def public_dns(monkeypatch):
+    """Names under example.org/.com resolve to a public address (this machine has no DNS)."""
+    import socket
+
+    from planner import webhooks
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if isinstance(host, str) and host.endswith(("example.org", "example.com")):
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.215.14", port or 443))]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(webhooks.socket, "getaddrinfo", getaddrinfo)

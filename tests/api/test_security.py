@@ -127,10 +127,18 @@ def production_env(**extra: str) -> dict:
     }
 
 
-def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", env=production_env())
+def test_production_refuses_to_start_with_the_placeholder_secret_key():
+    placeholder = "change-me-to-a-long-random-string"  # what .env.example says
+    result = manage("check", env=production_env(SECRET_KEY=placeholder))
     assert result.returncode != 0
-    assert "SECRET_KEY must be set when DJANGO_DEBUG is false" in result.stderr
+    assert "SECRET_KEY is a published placeholder" in result.stderr
+
+
+def test_the_deploy_check_passes_with_a_generated_key_file(tmp_path):
+    env = production_env(SECRET_KEY_FILE=str(tmp_path / "secret_key"))
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len((tmp_path / "secret_key").read_text().strip()) >= 50
 
 
 def test_the_deploy_check_passes_with_production_settings():
