@@ -1,9 +1,10 @@
 """One error shape for the whole API: `{"error": {"code", "message", "details"}}`.
 
 Domain errors (kb.errors.ApplicationError and its subclasses, planner's
-PlanInputError) carry a stable `code`; they map to a status here and nowhere
-else. DRF's own exceptions, Django's ValidationError, Http404 and
-PermissionDenied, and an oversized body are reshaped into the same envelope.
+PlanInputError, PlanChanged and PlanItemNotFound) carry a stable `code`; they
+map to a status here and nowhere else. DRF's own exceptions, Django's
+ValidationError, Http404 and PermissionDenied, and an oversized body are
+reshaped into the same envelope.
 Anything else is a bug: it propagates and stays a 500 (with the envelope, via
 `server_error`, for /api/ paths).
 """
@@ -28,12 +29,15 @@ from kb.errors import (
     NoPath,
     UnknownConcept,
 )
+from planner.services import PlanChanged, PlanItemNotFound
 
 # First match wins, so subclasses come before their bases.
 STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (NoPath, status.HTTP_404_NOT_FOUND),
     (DuplicatePrerequisite, status.HTTP_409_CONFLICT),
     (ConceptHasDependents, status.HTTP_409_CONFLICT),
+    (PlanChanged, status.HTTP_409_CONFLICT),
+    (PlanItemNotFound, status.HTTP_404_NOT_FOUND),
     (ApplicationError, status.HTTP_400_BAD_REQUEST),
 )
 

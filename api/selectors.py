@@ -154,7 +154,8 @@ def known_from_latest_plan(*, user, graph: nx.DiGraph) -> tuple[int | None, set[
     plan = plan_list(user=user).first()
     if plan is None:
         return None, set()
-    known = set(plan.inputs.get("known", [])) | planner_services.learned_concepts(plan)
+    known = set(planner_services.plan_inputs(plan).known)
+    known |= planner_services.learned_concepts(plan, graph=graph)
     return plan.pk, {slug for slug in known if slug in graph}
 
 

@@ -45,5 +45,15 @@ urlpatterns = [
         name="feed",
     ),
     re_path(r"^reminder-preferences/?$", reminder_preferences, name="reminder-preferences"),
+    re_path(
+        r"^reminder-preferences/rotate-webhook-secret/?$",
+        plans.ReminderPreferenceViewSet.as_view({"post": "rotate_webhook_secret"}),
+        name="reminder-preferences-rotate-webhook-secret",
+    ),
+    re_path(
+        r"^reminder-preferences/revoke-links/?$",
+        plans.ReminderPreferenceViewSet.as_view({"post": "revoke_links"}),
+        name="reminder-preferences-revoke-links",
+    ),
     *router.urls,
 ]

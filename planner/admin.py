@@ -1,7 +1,15 @@
-"""Admin for stored plans: read mostly; plans are made and replanned through planner.services."""
+"""Admin for stored plans: read mostly; plans are made and replanned through planner.services.
 
+Every write goes through the same services as the API, and a bad value is
+reported on the form's field (a ModelForm clean), never raised from
+`save_model`, which the admin does not catch.
+"""
+
+from django import forms
 from django.contrib import admin
 
+from kb.admin import RefusedWritesAsMessages
+from kb.errors import ApplicationError
 from planner import preferences, services
 from planner.models import Plan, PlanItem, ReminderDelivery, ReminderPreference
 
@@ -19,9 +27,8 @@ class PlanItemInline(admin.TabularInline):
         "parts",
         "status",
     ]
-    readonly_fields = ["date", "order", "kind", "concept_slug", "stage", "minutes", "part", "parts"]
+    readonly_fields = fields
     extra = 0
-    readonly_fields = [*readonly_fields, "status"]
     can_delete = False
     show_change_link = True
 
@@ -30,9 +37,9 @@ class PlanItemInline(admin.TabularInline):
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "team", "interview_at", "revision", "created_at"]
-    list_filter = ["team", "timezone"]
+class PlanAdmin(RefusedWritesAsMessages):
+    list_display = ["title", "owner", "team", "interview_at", "revision", "archived_at"]
+    list_filter = ["team", "timezone", ("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "owner__username", "team__slug"]
     readonly_fields = ["uid", "inputs", "summary", "revision", "created_at", "updated_at"]
     exclude = ["feed_token"]
@@ -41,7 +48,9 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlanItem)
-class PlanItemAdmin(admin.ModelAdmin):
+class PlanItemAdmin(RefusedWritesAsMessages):
+    """Only an item's status can change here; items come from the planner, never from a form."""
+
     list_display = ["plan", "date", "order", "kind", "concept_slug", "minutes", "status"]
     list_filter = ["kind", "status"]
     search_fields = ["concept_slug", "plan__title"]
@@ -49,29 +58,76 @@ class PlanItemAdmin(admin.ModelAdmin):
     readonly_fields = ["plan", "date", "order", "kind", "concept", "concept_slug", "stage",
                        "minutes", "part", "parts", "note", "completed_at"]  # fmt: skip
 
+    def has_add_permission(self, request):
+        return False
+
     def save_model(self, request, obj, form, change):
         services.mark_item(item=obj, status=obj.status)
 
 
+class ReminderPreferenceForm(forms.ModelForm):
+    """Checks the values with planner.preferences, so the admin takes what the API takes."""
+
+    webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = ReminderPreference
+        fields = [
+            "user",
+            "enabled",
+            "email",
+            "webhook_url",
+            "local_time",
+            "timezone",
+            "days_off",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        changes = {name: cleaned[name] for name in preferences.EDITABLE if name in cleaned}
+        try:
+            self.instance_changes = preferences.preference_check(changes)
+        except ApplicationError as exc:
+            field = getattr(exc, "field", None)
+            self.add_error(field if field in self.fields else None, exc.message)
+        return cleaned
+
+
 @admin.register(ReminderPreference)
-class ReminderPreferenceAdmin(admin.ModelAdmin):
+class ReminderPreferenceAdmin(RefusedWritesAsMessages):
+    form = ReminderPreferenceForm
     list_display = ["user", "enabled", "email", "webhook_url", "local_time", "timezone"]
     list_filter = ["enabled", "email", "timezone"]
     search_fields = ["user__username", "user__email", "webhook_url"]
     list_select_related = ["user"]
+    actions = ["rotate_webhook_secret", "revoke_links"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["user"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
-        preferences.preference_update(
-            user=obj.user, **{name: getattr(obj, name) for name in preferences.EDITABLE}
-        )
+        stored = preferences.preference_update(user=obj.user, **form.instance_changes)
+        obj.pk = stored.pk
+
+    @admin.action(description="Rotate the webhook secret")
+    def rotate_webhook_secret(self, request, queryset):
+        for preference in queryset.select_related("user"):
+            preferences.preference_rotate_webhook_secret(user=preference.user)
+        self.message_user(request, f"Rotated {queryset.count()} webhook secret(s).")
+
+    @admin.action(description="Revoke the links in reminders already sent")
+    def revoke_links(self, request, queryset):
+        for preference in queryset.select_related("user"):
+            preferences.preference_revoke_links(user=preference.user)
+        self.message_user(request, f"Revoked the reminder links of {queryset.count()} user(s).")
 
 
 @admin.register(ReminderDelivery)
 class ReminderDeliveryAdmin(admin.ModelAdmin):
-    list_display = ["local_date", "user", "plan", "kind", "status", "attempts", "sent_at"]
-    list_filter = ["status", "kind", "local_date"]
-    search_fields = ["user__username", "plan__title", "last_error"]
-    list_select_related = ["user", "plan"]
+    list_display = ["local_date", "user", "status", "attempts", "channels_sent", "sent_at"]
+    list_filter = ["status", "local_date"]
+    search_fields = ["user__username", "last_error", "uid"]
+    list_select_related = ["user"]
     readonly_fields = [f.name for f in ReminderDelivery._meta.fields]
 
     def has_add_permission(self, request):

@@ -29,7 +29,9 @@ How a plan is made
    longer than a day's free time (never in sessions shorter than
    `min_session_minutes`, except a concept's final remainder). What does not
    fit by the interview is cut; since the order is topological, the placed
-   part is still closed under prerequisites.
+   part is still closed under prerequisites. A concept begun before a replan
+   (`progress`) costs and gets only the minutes it still needs, in sessions
+   numbered after the ones done.
 6. Practice, reviews (about 1, 3 and 7 days after learning and once in the
    final days) and reviews of shaky concepts go into the time left, then the
    rest of each day becomes a buffer.
@@ -93,6 +95,13 @@ class PlanRequest:
         track weights, or 1.0 for explicit targets).
     minutes_by_weekday: seven numbers, Monday first.
     question_counts: concept slug -> interview questions that test it.
+    already_used: day -> minutes already spent that day outside this schedule.
+    progress: concept slug -> minutes already studied of a concept begun but not
+        finished (a replan after some sessions of a split concept were done). Only
+        the rest is scheduled, and the concept still counts as not known: its
+        dependents wait for its last session.
+    progress_sessions: concept slug -> how many sessions `progress` took, so the
+        new sessions continue the part numbers (part 2/3 after part 1 was done).
     """
 
     start: date
@@ -109,6 +118,8 @@ class PlanRequest:
     review_share: float = 0.25
     interview_day_review_minutes: int = 30
     already_used: Mapping[date, int] = field(default_factory=dict)
+    progress: Mapping[str, int] = field(default_factory=dict)
+    progress_sessions: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -201,6 +212,24 @@ def validate(graph: nx.DiGraph, request: PlanRequest) -> None:
     check_known(graph, request.relevance, field="targets")
     check_known(graph, request.known, field="known")
     check_known(graph, request.shaky, field="shaky")
+    check_known(graph, request.progress, field="progress")
+    for slug, minutes in request.progress.items():
+        if not isinstance(minutes, int) or minutes < 0:
+            raise PlanInputError("progress", f"minutes of {slug!r} must be a whole number >= 0")
+        full = learn_minutes(graph, slug)
+        if minutes >= full:
+            # Finished: the caller says so with `known`, which also covers its prerequisites.
+            raise PlanInputError(
+                "progress",
+                f"{minutes} min of {slug!r} is all of its {full} min; list it as known instead",
+            )
+    for slug, sessions in request.progress_sessions.items():
+        if slug not in request.progress:
+            raise PlanInputError("progress_sessions", f"{slug!r} has no progress")
+        if not isinstance(sessions, int) or sessions < 0:
+            raise PlanInputError(
+                "progress_sessions", f"sessions of {slug!r} must be a whole number >= 0"
+            )
 
 
 # --- selection and order ------------------------------------------------------------------
@@ -216,6 +245,11 @@ def learn_minutes(graph: nx.DiGraph, slug: str) -> int:
     """A concept's study time in whole 5-minute steps; one hour when it has no estimate."""
     hours = graph.nodes[slug].get("hours")
     return max(5, 5 * round((hours if hours is not None else 1.0) * 12))
+
+
+def remaining_minutes(graph: nx.DiGraph, request: PlanRequest, slug: str) -> int:
+    """What is left to study of a concept: its estimate minus the minutes already studied."""
+    return learn_minutes(graph, slug) - request.progress.get(slug, 0)
 
 
 def practice_minutes(request: PlanRequest, slug: str) -> int:
@@ -236,7 +270,7 @@ class _Needed:
     prerequisites: dict[str, list[str]]  # within the needed set, over the chosen edge kinds
     dependents: dict[str, list[str]]
     own_value: dict[str, float]
-    cost: dict[str, int]  # learn + practice minutes
+    cost: dict[str, int]  # learn (what is left of it) + practice minutes
 
 
 def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> tuple[_Needed, set[str]]:
@@ -261,7 +295,10 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> tuple[_Needed, s
         + QUESTION_BONUS * min(request.question_counts.get(slug, 0), 3)
         for slug in order
     }
-    cost = {slug: learn_minutes(graph, slug) + practice_minutes(request, slug) for slug in order}
+    cost = {
+        slug: remaining_minutes(graph, request, slug) + practice_minutes(request, slug)
+        for slug in order
+    }
     return _Needed(order, prerequisites, dependents, own_value, cost), skip
 
 
@@ -558,6 +595,27 @@ def fill_learning(
     return finished, []
 
 
+def continue_parts(days: list[Day], request: PlanRequest, graph: nx.DiGraph) -> None:
+    """Number the new sessions of a concept begun earlier after the sessions already done.
+
+    A replan schedules only the rest of such a concept; "part 2/2" after a
+    done "part 1/2", and a note with the minutes done, say it is a
+    continuation rather than the whole concept again.
+    """
+    sessions: dict[str, list[Item]] = {}
+    for day in days:
+        for item in day.items:
+            if item.kind == LEARN and item.concept in request.progress:
+                sessions.setdefault(item.concept, []).append(item)
+    for slug, items in sessions.items():
+        before = request.progress_sessions.get(slug, 0)
+        total = before + len(items)
+        note = f"continued: {request.progress[slug]} of {learn_minutes(graph, slug)} min done"
+        for number, item in enumerate(items, start=before + 1):
+            item.part, item.parts = (number, total) if total > 1 else (None, None)
+            item.note = note
+
+
 def _sliver(free: int, remaining: int, sessions: list, study: list[Day], index: int) -> bool:
     """Would starting here only cut a sliver off a concept the next study day could hold whole?
 
@@ -683,8 +741,9 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     value = propagated_value(needed)
     kept, cut_reasons = select(needed, value, usable)
     order = study_order(needed, value, kept)
-    learn = {slug: learn_minutes(graph, slug) for slug in order}
+    learn = {slug: remaining_minutes(graph, request, slug) for slug in order}
     finished, unplaced = fill_learning(days, order, learn, capacity, request.min_session_minutes)
+    continue_parts(days, request, graph)
     for slug in unplaced:
         cut_reasons.append((slug, "did not fit: the study time before the interview ran out"))
     learned = [slug for slug in order if slug in finished]

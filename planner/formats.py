@@ -18,7 +18,7 @@ from kb import graph as kb_graph
 from kb.models import Question, Resource
 from planner import core
 from planner.models import Plan
-from planner.services import Resolved, day_rows, summary_json, zone
+from planner.services import Resolved, day_rows, plan_inputs, summary_json, zone
 
 RESOURCES_PER_ITEM = 3
 TABLE_CUT_LIMIT = 15
@@ -115,6 +115,7 @@ def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, An
         "study_time": inputs.study_time.isoformat("minutes"),
         "start": schedule.start.isoformat(),
         "revision": 1,
+        "archived_at": None,
         "days": _days(
             graph, day_rows(schedule), ((d.date, _item_dict(i)) for d, i in schedule.items())
         ),
@@ -146,17 +147,23 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
         for row in items
     )
     summary = {k: v for k, v in plan.summary.items() if k != "days"}
+    inputs = plan_inputs(plan)
     return {
         "id": plan.pk,
         "title": plan.title,
         "team": plan.team.slug if plan.team else None,
-        "role": plan.inputs.get("role"),
+        "role": inputs.role,
         "timezone": plan.timezone,
-        "interview": plan.inputs["interview"],
+        "interview": inputs.interview.isoformat(),
         "interview_at": plan.interview_at.astimezone(zone(plan.timezone)).isoformat(),
-        "study_time": plan.inputs.get("study_time", "19:00:00")[:5],
+        "study_time": inputs.study_time.isoformat("minutes"),
         "start": plan.start_date.isoformat(),
         "revision": plan.revision,
+        "archived_at": (
+            plan.archived_at.astimezone(zone(plan.timezone)).isoformat()
+            if plan.archived_at
+            else None
+        ),
         "days": _days(graph, plan.summary.get("days", []), rows),
         "summary": _cut_titles(graph, summary),
     }
@@ -176,8 +183,14 @@ def _label(item: dict[str, Any]) -> str:
     if item["kind"] == "buffer":
         return "Buffer (catch-up or rest)"
     label = item["title"]
+    # The rest of a concept begun before a replan: "part 2/2, 90 of 240 min done".
+    note = item.get("note", "")
+    continued = item["kind"] == "learn" and note.startswith("continued: ")
+    done = note.removeprefix("continued: ") if continued else ""
     if item.get("parts"):
-        label += f" (part {item['part']}/{item['parts']})"
+        label += f" (part {item['part']}/{item['parts']}" + (f", {done})" if done else ")")
+    elif done:
+        label += f" ({note})"
     if item["kind"] == "review" and item.get("note", "").startswith("shaky"):
         label += " (shaky: refresh)"
     return label

@@ -37,6 +37,9 @@ class Plan(models.Model):
     start_date = models.DateField()
     revision = models.PositiveIntegerField(default=1)
     feed_token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="Archived plans stay readable but send no reminders."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -96,19 +99,32 @@ def new_webhook_secret() -> str:
     return secrets.token_hex(32)
 
 
+def new_link_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class ReminderPreference(models.Model):
-    """How and when a person wants to be reminded; one row per user."""
+    """How and when a person wants to be reminded; one row per user, made when they first save.
+
+    Reminders are off until the person turns them on: reading the preferences
+    never creates this row (planner.preferences.preference_get).
+    """
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_preference"
     )
-    enabled = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=False)
     email = models.BooleanField(default=True, help_text="Send reminders by email.")
     webhook_url = models.URLField(max_length=500, blank=True, default="")
     webhook_secret = models.CharField(
         max_length=64,
         default=new_webhook_secret,
         help_text="Key of the X-Prepgraph-Signature HMAC-SHA256 header on webhook calls.",
+    )
+    link_key = models.CharField(
+        max_length=32,
+        default=new_link_key,
+        help_text="Part of every link in reminders; changing it revokes the links already sent.",
     )
     local_time = models.TimeField(default=datetime.time(8, 0))
     timezone = models.CharField(max_length=64, default="UTC")
@@ -121,54 +137,64 @@ class ReminderPreference(models.Model):
         return f"reminders for {self.user}"
 
 
-class ReminderKind(models.TextChoices):
-    DAILY_AGENDA = "daily_agenda", "Daily agenda"
-    COUNTDOWN = "countdown", "Interview countdown"
-    MISSED_WORK = "missed_work", "Missed work"
-    WEEKLY_SUMMARY = "weekly_summary", "Weekly progress summary"
-
-
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     SENDING = "sending", "Sending"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
+    EXPIRED = "expired", "Expired"
+
+
+UNFINISHED_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
 
 
 class ReminderDelivery(models.Model):
-    """One reminder for one person, plan, kind and local day: the claim that makes sending once.
+    """One day's reminder digest for one person: the outbox row that is owed until it is sent.
 
-    The unique constraint is the claim: whichever dispatcher inserts the row
-    owns it, and the delivery task moves it pending -> sending -> sent with
-    conditional updates, so reruns and redeliveries never send twice.
+    The unique (user, local_date) key is the claim: whichever dispatcher
+    inserts the row owns it, so a person gets one digest a day whatever the
+    number of plans or dispatchers. The row, not a broker message, is the
+    record of what is owed: the dispatcher sends it again while it is pending
+    and due (`next_attempt_at`) or its sending lease has run out, until it is
+    sent, its attempts run out (failed) or its local day ends (expired).
     """
 
+    uid = models.UUIDField(
+        default=uuid.uuid4,
+        unique=True,
+        editable=False,
+        help_text="Stable delivery id: the webhook's X-Prepgraph-Delivery, the email's Message-ID.",
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminder_deliveries"
     )
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="reminder_deliveries")
-    kind = models.CharField(max_length=32, choices=ReminderKind.choices)
     local_date = models.DateField(help_text="The person's date when the reminder fell due.")
+    contents = models.JSONField(
+        default=list, help_text='What the digest covers: [{"plan": id, "kinds": [...]}].'
+    )
     status = models.CharField(
         max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
     claim = models.UUIDField(help_text="The dispatcher run that created this row.")
     attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(help_text="When a pending row may be sent (again).")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="While sending: after this the sender is presumed dead."
+    )
+    expires_at = models.DateTimeField(help_text="End of the person's local day: not sent after.")
     last_error = models.TextField(blank=True)
     channels_sent = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name_plural = "reminder deliveries"
         constraints = [
-            models.UniqueConstraint(
-                fields=["user", "plan", "kind", "local_date"], name="reminder_once_per_day"
-            ),
+            models.UniqueConstraint(fields=["user", "local_date"], name="reminder_once_per_day"),
         ]
-        indexes = [models.Index(fields=["status", "local_date"])]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} for {self.user} on {self.local_date} ({self.status})"
+        return f"digest for {self.user} on {self.local_date} ({self.status})"

@@ -1,43 +1,53 @@
-"""Reading and changing a person's reminder preferences (API, admin and tests use these)."""
+"""Reading and changing a person's reminder preferences (API, admin and tests use these).
+
+Reminders are opt-in: reading the preferences of someone who never saved
+them returns the defaults without storing anything, and those defaults have
+reminders off, in the time zone of the person's latest plan.
+"""
 
 from datetime import time
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
+from django.db import transaction
 
+from planner import webhooks
 from planner.core import PlanInputError
-from planner.models import ReminderPreference
+from planner.models import Plan, ReminderPreference, new_link_key, new_webhook_secret
 from planner.services import zone
 
 EDITABLE = ("enabled", "email", "webhook_url", "local_time", "timezone", "days_off")
 
 
+def default_timezone(*, user) -> str:
+    """The time zone of the person's latest plan: their mornings, not UTC's."""
+    latest = Plan.objects.filter(owner=user).order_by("-created_at").values("timezone").first()
+    return latest["timezone"] if latest else "UTC"
+
+
 def preference_get(*, user) -> ReminderPreference:
-    """The user's preferences, created with the defaults on first use."""
-    return ReminderPreference.objects.get_or_create(user=user)[0]
+    """The user's stored preferences, or unsaved defaults (reminders off); never writes."""
+    stored = ReminderPreference.objects.filter(user=user).first()
+    if stored is not None:
+        return stored
+    return ReminderPreference(user=user, enabled=False, timezone=default_timezone(user=user))
 
 
-def preference_update(*, user, **changes: Any) -> ReminderPreference:
-    """Validate and store `changes`; a bad field raises PlanInputError naming it, writes nothing."""
+def preference_check(changes: dict[str, Any]) -> dict[str, Any]:
+    """`changes` checked and normalised; a bad field raises PlanInputError naming it."""
     unknown = sorted(set(changes) - set(EDITABLE))
     if unknown:
         raise PlanInputError(unknown[0], "is not a reminder preference")
-    preference = preference_get(user=user)
-    if "enabled" in changes and not isinstance(changes["enabled"], bool):
-        raise PlanInputError("enabled", "must be true or false")
-    if "email" in changes and not isinstance(changes["email"], bool):
-        raise PlanInputError("email", "must be true or false")
-    if "webhook_url" in changes:
-        url = changes["webhook_url"] or ""
+    cleaned = dict(changes)
+    for flag in ("enabled", "email"):
+        if flag in cleaned and not isinstance(cleaned[flag], bool):
+            raise PlanInputError(flag, "must be true or false")
+    if "webhook_url" in cleaned:
+        url = cleaned["webhook_url"] or ""
         if url:
-            try:
-                URLValidator(schemes=["http", "https"])(url)
-            except ValidationError:
-                raise PlanInputError("webhook_url", f"{url!r} is not an http(s) URL") from None
-        changes["webhook_url"] = url
-    if "local_time" in changes:
-        value = changes["local_time"]
+            webhooks.check_url(url)
+        cleaned["webhook_url"] = url
+    if "local_time" in cleaned:
+        value = cleaned["local_time"]
         if isinstance(value, str):
             try:
                 value = time.fromisoformat(value)
@@ -45,17 +55,49 @@ def preference_update(*, user, **changes: Any) -> ReminderPreference:
                 raise PlanInputError("local_time", f"{value!r} is not a time (HH:MM)") from None
         if not isinstance(value, time):
             raise PlanInputError("local_time", "must be a time (HH:MM)")
-        changes["local_time"] = value.replace(second=0, microsecond=0)
-    if "timezone" in changes:
-        zone(changes["timezone"])  # raises naming the timezone field
-    if "days_off" in changes:
-        days = changes["days_off"]
+        cleaned["local_time"] = value.replace(second=0, microsecond=0, tzinfo=None)
+    if "timezone" in cleaned:
+        if not isinstance(cleaned["timezone"], str):
+            raise PlanInputError("timezone", "must be an IANA time zone name")
+        zone(cleaned["timezone"])  # raises naming the timezone field
+    if "days_off" in cleaned:
+        days = cleaned["days_off"]
         if not isinstance(days, list) or not all(
             isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
         ):
             raise PlanInputError("days_off", "must be a list of weekdays 0 (Monday) to 6 (Sunday)")
-        changes["days_off"] = sorted(set(days))
-    for name, value in changes.items():
-        setattr(preference, name, value)
-    preference.save()
+        cleaned["days_off"] = sorted(set(days))
+    return cleaned
+
+
+def preference_update(*, user, **changes: Any) -> ReminderPreference:
+    """Validate and store `changes` (creating the row on first save); bad input writes nothing."""
+    cleaned = preference_check(changes)
+    with transaction.atomic():
+        preference = ReminderPreference.objects.select_for_update().filter(user=user).first()
+        if preference is None:
+            preference = preference_get(user=user)
+        for name, value in cleaned.items():
+            setattr(preference, name, value)
+        preference.save()
     return preference
+
+
+def _replace_secret(*, user, field: str, value: str) -> ReminderPreference:
+    with transaction.atomic():
+        preference = ReminderPreference.objects.select_for_update().filter(user=user).first()
+        if preference is None:
+            preference = preference_get(user=user)
+        setattr(preference, field, value)
+        preference.save()
+    return preference
+
+
+def preference_rotate_webhook_secret(*, user) -> ReminderPreference:
+    """A new signing key for webhooks: the old one stops verifying at the next delivery."""
+    return _replace_secret(user=user, field="webhook_secret", value=new_webhook_secret())
+
+
+def preference_revoke_links(*, user) -> ReminderPreference:
+    """Invalidate every mark-done and replan link in reminders sent so far."""
+    return _replace_secret(user=user, field="link_key", value=new_link_key())

@@ -1,18 +1,29 @@
-"""Reminders: which are due, claiming them once, rendering and idempotent delivery.
+"""Reminders: one digest per person and local day, kept in the database until it is sent.
 
-Flow (every minute, from celery beat):
-    dispatch(now) -> due(now)       constant number of queries, batched over users
-                  -> claim(...)     insert ReminderDelivery rows; the unique key
-                                    (user, plan, kind, local date) makes the first
-                                    dispatcher the only owner
-                  -> on commit: enqueue one deliver task per claimed row
-    deliver(id)   -> pending -> sending (conditional update) -> each channel once
-                  -> sent | failed (retried with backoff by the task)
+The database is the outbox. A ReminderDelivery row is what is owed; a Celery
+message is only a nudge to send it now, and losing one (Redis restarted, a
+worker killed) loses nothing. Every minute, from celery beat:
 
-Only today's reminders (in each person's time zone) are ever due, so after an
-outage the dispatcher catches up on today and never sends yesterday's. Rows
-whose enqueue failed (Redis down) stay pending and are enqueued again by the
-next dispatch.
+    dispatch(now) -> recover(now)   expire rows whose local day ended; rows whose
+                                    sending lease ran out (their worker died) are
+                                    due again, or failed when out of attempts
+                  -> due(now)       constant number of queries, batched over users
+                  -> claim(...)     insert one row per person and day; the unique
+                                    key makes the first dispatcher the only owner
+                  -> ready(now)     rows due now and not nudged since they fell due
+                  -> on commit: one deliver task per ready row
+    deliver(id)   -> pending -> sending (conditional update: a lease and a fencing
+                     attempt number) -> each channel at most once per success
+                  -> sent | pending again at next_attempt_at (backoff) | failed
+
+Retries wait in the row (`next_attempt_at`), never in Redis as countdown
+messages, which is what kept the worker alive through Redis restarts (see the
+README's "Reliability").
+
+Guarantees: at least once per channel while the person's day lasts and
+attempts remain; a channel that succeeded is not sent again, except when a
+worker dies between the receiver's acceptance and the row's commit. Repeats
+carry the same delivery id (webhook header and body, email Message-ID).
 """
 
 from __future__ import annotations
@@ -21,35 +32,33 @@ import hashlib
 import hmac
 import json
 import logging
+import random
 import time as clock
-import urllib.error
-import urllib.request
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Count, F, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from kb.models import Resource
-from planner import services
+from planner import links, webhooks
 from planner.models import (
+    UNFINISHED_STATUSES,
     DeliveryStatus,
     ItemStatus,
     Plan,
     PlanItem,
     ReminderDelivery,
-    ReminderKind,
     ReminderPreference,
 )
 
@@ -58,24 +67,47 @@ log = logging.getLogger(__name__)
 COUNTDOWN_DAYS = (7, 3, 1)
 WEEKLY_SUMMARY_WEEKDAY = 6  # Sunday
 BATCH_SIZE = 2000
-SENDING_LEASE = timedelta(minutes=5)  # > the task's hard time limit: a stale "sending" is dead
-REENQUEUE_AFTER = timedelta(minutes=10)
-MARK_DONE_SALT = "prepgraph.mark-done"
-REPLAN_SALT = "prepgraph.replan"
 SIGNATURE_HEADER = "X-Prepgraph-Signature"
 TIMESTAMP_HEADER = "X-Prepgraph-Timestamp"
+DELIVERY_HEADER = "X-Prepgraph-Delivery"
+
+# What a plan's part of the digest holds on a given day.
+AGENDA = "daily_agenda"
+COUNTDOWN = "countdown"
+MISSED_WORK = "missed_work"
+WEEKLY_SUMMARY = "weekly_summary"
 
 
 class DeliveryFailed(Exception):
-    """A channel failed; the task retries with backoff."""
+    """A channel failed; the row is due again after a backoff."""
+
+
+def sending_lease() -> timedelta:
+    """How long a sender may hold a row: longer than the task's hard time limit."""
+    return timedelta(seconds=settings.REMINDER_SENDING_LEASE_SECONDS)
+
+
+def reenqueue_after() -> timedelta:
+    """How long a nudge may sit unanswered before the dispatcher sends another."""
+    return timedelta(seconds=settings.REMINDER_REENQUEUE_AFTER_SECONDS)
+
+
+@dataclass(frozen=True)
+class Section:
+    plan_id: int
+    kinds: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Due:
     user_id: int
-    plan_id: int
-    kind: str
     local_date: date
+    timezone: str
+    sections: tuple[Section, ...]
+
+    @property
+    def kinds(self) -> set[str]:
+        return {kind for section in self.sections for kind in section.kinds}
 
 
 # --- what is due --------------------------------------------------------------------------
@@ -100,6 +132,11 @@ def is_due_today(now: datetime, tz_name: str, at: time, days_off: Iterable[int])
     return local.date()
 
 
+def end_of_day(local_date: date, tz_name: str) -> datetime:
+    """The first instant of the next local day: after it, the digest is expired, not sent."""
+    return datetime.combine(local_date + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz_name))
+
+
 def kinds_for_day(
     local_date: date,
     interview_date: date,
@@ -107,45 +144,50 @@ def kinds_for_day(
     has_items_today: bool,
     missed_yesterday: int,
 ) -> list[str]:
-    """Which reminder kinds a plan earns on `local_date` (pure; see the module docstring)."""
+    """What a plan's section of the digest holds on `local_date` (pure)."""
     if local_date > interview_date:
         return []
     kinds = []
     if has_items_today:
-        kinds.append(ReminderKind.DAILY_AGENDA.value)
+        kinds.append(AGENDA)
     if (interview_date - local_date).days in COUNTDOWN_DAYS:
-        kinds.append(ReminderKind.COUNTDOWN.value)
+        kinds.append(COUNTDOWN)
     if missed_yesterday:
-        kinds.append(ReminderKind.MISSED_WORK.value)
+        kinds.append(MISSED_WORK)
     if local_date.weekday() == WEEKLY_SUMMARY_WEEKDAY:
-        kinds.append(ReminderKind.WEEKLY_SUMMARY.value)
+        kinds.append(WEEKLY_SUMMARY)
     return kinds
 
 
+def active_plans():
+    """Plans that can send reminders: owned and not archived (past ones drop out by date)."""
+    return Plan.objects.filter(owner__isnull=False, archived_at__isnull=True)
+
+
 def due(now: datetime) -> list[Due]:
-    """Every reminder due at `now` and not yet claimed, in five queries whatever the user count."""
-    people: dict[int, date] = {}
+    """Every digest due at `now` and not yet claimed, in four queries whatever the user count."""
+    people: dict[int, tuple[date, str]] = {}
     preferences = (
         ReminderPreference.objects.filter(enabled=True)
-        .filter(Q(email=True) | ~Q(webhook_url=""))
+        .filter(Q(email=True, user__email__gt="") | ~Q(webhook_url=""))
         .values_list("user_id", "timezone", "local_time", "days_off")
     )
     for user_id, tz_name, at, days_off in preferences.iterator(chunk_size=BATCH_SIZE):
         local_date = is_due_today(now, tz_name, at, days_off)
         if local_date is not None:
-            people[user_id] = local_date
+            people[user_id] = (local_date, tz_name)
     if not people:
         return []
-    dates = set(people.values())
-    earliest = min(dates) - timedelta(days=1)
+    dates = {local_date for local_date, _ in people.values()}
     # Joins, not id lists: 10k+ ids would overflow SQLite's query parameters.
     window = now - timedelta(days=2)
+    reminded = active_plans().filter(
+        owner__reminder_preference__enabled=True, interview_at__gte=window
+    )
     plans = [
         row
-        for row in Plan.objects.filter(
-            owner__reminder_preference__enabled=True, interview_at__gte=window
-        )
-        .values_list("id", "owner_id", "interview_at", "timezone")
+        for row in reminded.order_by("interview_at", "id")
+        .values_list("id", "owner_id", "interview_at", "timezone", "start_date")
         .iterator(chunk_size=BATCH_SIZE)
         if row[1] in people
     ]
@@ -153,8 +195,8 @@ def due(now: datetime) -> list[Due]:
         return []
     counts: dict[tuple[int, date], int] = defaultdict(int)
     items = (
-        PlanItem.objects.filter(date__gte=earliest, date__lte=max(dates))
-        .filter(plan__owner__reminder_preference__enabled=True, plan__interview_at__gte=window)
+        PlanItem.objects.filter(plan__in=reminded)
+        .filter(date__gte=min(dates) - timedelta(days=1), date__lte=max(dates))
         .exclude(kind="buffer")
         .filter(status=ItemStatus.PENDING)
         .values("plan_id", "date")
@@ -165,29 +207,34 @@ def due(now: datetime) -> list[Due]:
         counts[(plan_id, day)] = n
     claimed = set(
         ReminderDelivery.objects.filter(local_date__in=dates)
-        .values_list("plan_id", "kind", "local_date")
+        .values_list("user_id", "local_date")
         .iterator(chunk_size=BATCH_SIZE)
     )
-    result = []
-    for plan_id, owner_id, interview_at, tz_name in plans:
-        today = people[owner_id]
-        interview_date = interview_at.astimezone(ZoneInfo(tz_name)).date()
-        for kind in kinds_for_day(
+    sections: dict[int, list[Section]] = defaultdict(list)
+    for plan_id, owner_id, interview_at, tz_name, start in plans:
+        today = people[owner_id][0]
+        if (owner_id, today) in claimed:
+            continue
+        yesterday = today - timedelta(days=1)
+        kinds = kinds_for_day(
             today,
-            interview_date,
+            interview_at.astimezone(ZoneInfo(tz_name)).date(),
             has_items_today=counts.get((plan_id, today), 0) > 0,
-            missed_yesterday=counts.get((plan_id, today - timedelta(days=1)), 0),
-        ):
-            if (plan_id, kind, today) not in claimed:
-                result.append(Due(owner_id, plan_id, kind, today))
-    return result
+            missed_yesterday=counts.get((plan_id, yesterday), 0) if start <= yesterday else 0,
+        )
+        if kinds:
+            sections[owner_id].append(Section(plan_id, tuple(kinds)))
+    return [
+        Due(user_id, people[user_id][0], people[user_id][1], tuple(found))
+        for user_id, found in sections.items()
+    ]
 
 
-# --- claiming and dispatching -------------------------------------------------------------
+# --- the outbox ---------------------------------------------------------------------------
 
 
-def claim(reminders: list[Due]) -> list[int]:
-    """Insert a delivery row per reminder; return the ids this call created.
+def claim(reminders: list[Due], now: datetime) -> list[int]:
+    """Insert a digest row per person; return the ids this call created.
 
     Rows another dispatcher inserted first are left alone (ignore_conflicts),
     and this call's rows are found again by its claim token.
@@ -199,10 +246,11 @@ def claim(reminders: list[Due]) -> list[int]:
         [
             ReminderDelivery(
                 user_id=r.user_id,
-                plan_id=r.plan_id,
-                kind=r.kind,
                 local_date=r.local_date,
+                contents=[{"plan": s.plan_id, "kinds": list(s.kinds)} for s in r.sections],
                 claim=token,
+                next_attempt_at=now,
+                expires_at=end_of_day(r.local_date, r.timezone),
             )
             for r in reminders
         ],
@@ -212,13 +260,58 @@ def claim(reminders: list[Due]) -> list[int]:
     return list(ReminderDelivery.objects.filter(claim=token).values_list("id", flat=True))
 
 
-def stranded(now: datetime) -> list[int]:
-    """Pending rows of today (anywhere on earth) never enqueued (broker down) or stuck."""
+@dataclass
+class Recovery:
+    expired: int = 0
+    lost: int = 0
+    given_up: int = 0
+
+
+def recover(now: datetime) -> Recovery:
+    """Settle rows nobody will finish: expire past days, take back rows from dead senders."""
+    report = Recovery()
+    live_sender = Q(status=DeliveryStatus.SENDING, lease_expires_at__gt=now)
+    report.expired = (
+        ReminderDelivery.objects.filter(status__in=UNFINISHED_STATUSES, expires_at__lte=now)
+        .exclude(live_sender)
+        .update(status=DeliveryStatus.EXPIRED, lease_expires_at=None)
+    )
+    lost = ReminderDelivery.objects.filter(status=DeliveryStatus.SENDING, lease_expires_at__lte=now)
+    report.given_up = lost.filter(attempts__gte=settings.REMINDER_MAX_ATTEMPTS).update(
+        status=DeliveryStatus.FAILED,
+        lease_expires_at=None,
+        last_error="the worker sending it was lost, and no attempts are left",
+    )
+    report.lost = lost.update(
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=now,
+        lease_expires_at=None,
+        last_error="the worker sending it was lost (its lease ran out); sending again",
+    )
+    if report.lost or report.given_up:
+        log.warning("took back %s reminder(s) from lost workers", report.lost + report.given_up)
+    return report
+
+
+def ready(now: datetime) -> list[int]:
+    """Pending rows due now that no nudge has been sent for since they fell due.
+
+    A nudge that got lost (Redis restarted, a message dropped) is sent again
+    after REMINDER_REENQUEUE_AFTER_SECONDS; extra nudges are harmless.
+    """
+    not_nudged = (
+        Q(enqueued_at__isnull=True)
+        | Q(enqueued_at__lt=F("next_attempt_at"))
+        | Q(enqueued_at__lt=now - reenqueue_after())
+    )
     return list(
         ReminderDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, local_date__gte=(now - timedelta(days=1)).date()
+            not_nudged,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at__lte=now,
+            expires_at__gt=now,
         )
-        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now - REENQUEUE_AFTER))
+        .order_by("next_attempt_at", "id")
         .values_list("id", flat=True)
     )
 
@@ -229,40 +322,52 @@ def enqueue_all(ids: list[int], send: Callable[[int], Any], now: datetime) -> in
     for delivery_id in ids:
         try:
             send(delivery_id)
-        except Exception:  # the broker is down or hung: the next dispatch retries
-            log.warning("could not enqueue reminder %s; will retry next minute", delivery_id)
+        except Exception as exc:  # the broker is down or hung: the next dispatch retries
+            log.warning(
+                "could not enqueue reminder %s (%s); next dispatch retries", delivery_id, exc
+            )
             break
         sent.append(delivery_id)
-    if sent:
-        ReminderDelivery.objects.filter(id__in=sent).update(enqueued_at=now)
+    for start in range(0, len(sent), BATCH_SIZE):
+        ReminderDelivery.objects.filter(id__in=sent[start : start + BATCH_SIZE]).update(
+            enqueued_at=now
+        )
     return len(sent)
 
 
 @dataclass
 class DispatchReport:
     due: list[Due]
-    claimed: list[int]
-    requeued: list[int]
+    claimed: list[int] = field(default_factory=list)
+    ready: list[int] = field(default_factory=list)
+    recovery: Recovery = field(default_factory=Recovery)
+    enqueued: int | None = None  # set once the transaction commits
+
+    @property
+    def requeued(self) -> list[int]:
+        """Rows sent again: retries, lost nudges, rows taken back from dead workers."""
+        mine = set(self.claimed)
+        return [delivery_id for delivery_id in self.ready if delivery_id not in mine]
 
 
 def dispatch(now: datetime, send: Callable[[int], Any], *, dry_run: bool = False) -> DispatchReport:
-    """Find, claim and (after commit) enqueue what is due now."""
-    found = due(now)
+    """Settle, claim and (after commit) nudge every digest that is owed now."""
+    report = DispatchReport(due=due(now))
     if dry_run:
-        return DispatchReport(found, [], [])
-    leftovers = stranded(now)
+        return report
+
+    def nudge() -> None:
+        report.enqueued = enqueue_all(report.ready, send, now)
+
     with transaction.atomic():
-        claimed = claim(found)
-        transaction.on_commit(lambda: enqueue_all(leftovers + claimed, send, now))
-    return DispatchReport(found, claimed, leftovers)
+        report.recovery = recover(now)
+        report.claimed = claim(report.due, now)
+        report.ready = ready(now)
+        transaction.on_commit(nudge)
+    return report
 
 
 # --- rendering ----------------------------------------------------------------------------
-
-
-def signed_link(name: str, value: dict[str, Any], salt: str) -> str:
-    token = signing.dumps(value, salt=salt)
-    return settings.SITE_URL + reverse(name, args=[token])
 
 
 def resources_for(concept_ids: list[int], per_concept: int = 2) -> dict[int, list[dict]]:
@@ -279,32 +384,51 @@ def resources_for(concept_ids: list[int], per_concept: int = 2) -> dict[int, lis
     return found
 
 
-def render(delivery: ReminderDelivery) -> dict[str, Any]:
-    """Subject, text, HTML and the JSON a webhook receives for one delivery."""
-    plan = delivery.plan
-    today = delivery.local_date
+def short_name(plan: Plan) -> str:
+    """'LLM research interview on 2026-12-18' -> 'LLM research interview'."""
+    return plan.title.rsplit(" on ", 1)[0] if plan.title.endswith(plan_date(plan)) else plan.title
+
+
+def plan_date(plan: Plan) -> str:
+    return plan.interview_at.astimezone(ZoneInfo(plan.timezone)).date().isoformat()
+
+
+def _when(days_left: int) -> str:
+    if days_left <= 0:
+        return "today"
+    return "tomorrow" if days_left == 1 else f"in {days_left} days"
+
+
+def _section(
+    plan: Plan,
+    kinds: list[str],
+    today: date,
+    items: list[PlanItem],
+    resources: dict[int, list[dict]],
+    preference: ReminderPreference,
+) -> dict[str, Any]:
     interview = plan.interview_at.astimezone(ZoneInfo(plan.timezone))
+    todays = [i for i in items if i.date == today and i.kind != "buffer"]
+    week = [i for i in items if i.kind != "buffer" and today - timedelta(days=7) < i.date <= today]
+    missed = [
+        i
+        for i in items
+        if i.date == today - timedelta(days=1)
+        and i.kind != "buffer"
+        and i.status == ItemStatus.PENDING
+    ]
     days_left = (interview.date() - today).days
-    items = list(
-        plan.items.filter(date=today)
-        .exclude(kind="buffer")
-        .select_related("concept")
-        .order_by("order")
-    )
-    yesterday = list(
-        plan.items.filter(date=today - timedelta(days=1), status=ItemStatus.PENDING).exclude(
-            kind="buffer"
-        )
-    )
-    week = plan.items.filter(date__gt=today - timedelta(days=7), date__lte=today)
-    resources = resources_for([item.concept_id for item in items if item.kind == "learn"])
-    context = {
-        "user": delivery.user,
-        "plan": plan,
-        "kind": delivery.kind,
-        "today": today,
+    return {
+        "plan": plan.pk,
+        "title": plan.title,
+        "name": short_name(plan),
+        "kinds": kinds,
         "interview": interview,
+        "interview_at": interview.isoformat(),
         "days_left": days_left,
+        "when": _when(days_left),
+        "countdown": COUNTDOWN in kinds,
+        "weekly": WEEKLY_SUMMARY in kinds,
         "items": [
             {
                 "id": item.pk,
@@ -313,39 +437,70 @@ def render(delivery: ReminderDelivery) -> dict[str, Any]:
                 "minutes": item.minutes,
                 "status": item.status,
                 "resources": resources.get(item.concept_id, []) if item.kind == "learn" else [],
-                "done_link": signed_link(
-                    "planner:mark-done", {"item": item.pk, "user": delivery.user_id}, MARK_DONE_SALT
-                ),
+                "done_link": links.mark_done_link(item, plan, preference),
             }
-            for item in items
+            for item in todays
         ],
-        "missed": len(yesterday),
-        "replan_link": signed_link(
-            "planner:replan", {"plan": plan.pk, "user": delivery.user_id}, REPLAN_SALT
-        ),
-        "week_done": week.filter(status=ItemStatus.DONE).count(),
-        "week_total": week.exclude(kind="buffer").count(),
+        "minutes_today": sum(item.minutes for item in todays if item.status != ItemStatus.DONE),
+        "missed": len(missed),
+        "week_done": sum(1 for item in week if item.status == ItemStatus.DONE),
+        "week_total": len(week),
         "coverage": plan.summary.get("coverage"),
+        "replan_link": links.replan_link(plan, preference),
+        "plan_url": links.plan_url(plan),
     }
-    subjects = {
-        ReminderKind.DAILY_AGENDA: f"Today's prep: {len(items)} item(s), {days_left} day(s) left",
-        ReminderKind.COUNTDOWN: f"{days_left} day(s) until your {plan.title}",
-        ReminderKind.MISSED_WORK: f"{len(yesterday)} item(s) from yesterday are open: replan?",
-        ReminderKind.WEEKLY_SUMMARY: f"Your week: {context['week_done']} item(s) done",
-    }
-    template = f"planner/email/{delivery.kind}"
+
+
+def _subject(sections: list[dict[str, Any]]) -> str:
+    open_items = sum(
+        1 for section in sections for item in section["items"] if item["status"] != "done"
+    )
+    minutes = sum(section["minutes_today"] for section in sections)
+    head = f"Today: {open_items} item{'s' if open_items != 1 else ''}"
+    if open_items:
+        head += f" ({minutes} min)"
+    plans = ", ".join(f"{section['name']} {section['when']}" for section in sections)
+    missed = sum(section["missed"] for section in sections)
+    tail = f" · {missed} open from yesterday" if missed else ""
+    return f"{head} · {plans}{tail}"
+
+
+def render(delivery: ReminderDelivery) -> dict[str, Any] | None:
+    """Subject, text, HTML and webhook JSON of a digest; None when no plan is left to remind of."""
+    wanted = {entry["plan"]: entry["kinds"] for entry in delivery.contents}
+    today = delivery.local_date
+    plans = list(
+        active_plans().filter(pk__in=wanted, owner_id=delivery.user_id).order_by("interview_at")
+    )
+    plans = [plan for plan in plans if plan_date(plan) >= today.isoformat()]
+    if not plans:
+        return None
+    preference = ReminderPreference.objects.get(user_id=delivery.user_id)
+    items: dict[int, list[PlanItem]] = defaultdict(list)
+    for item in (
+        PlanItem.objects.filter(plan__in=plans, date__gt=today - timedelta(days=7), date__lte=today)
+        .select_related("concept")
+        .order_by("plan_id", "date", "order")
+    ):
+        items[item.plan_id].append(item)
+    learning = [i.concept_id for found in items.values() for i in found if i.kind == "learn"]
+    resources = resources_for([i for i in learning if i is not None])
+    sections = [
+        _section(plan, wanted[plan.pk], today, items[plan.pk], resources, preference)
+        for plan in plans
+    ]
+    context = {"user": delivery.user, "today": today, "sections": sections}
     return {
-        "subject": subjects[ReminderKind(delivery.kind)],
-        "text": render_to_string(f"{template}.txt", context),
-        "html": render_to_string(f"{template}.html", context),
+        "subject": _subject(sections),
+        "text": render_to_string("planner/email/digest.txt", context),
+        "html": render_to_string("planner/email/digest.html", context),
         "json": {
-            "kind": delivery.kind,
-            "plan": plan.pk,
+            "delivery_id": str(delivery.uid),
             "date": today.isoformat(),
-            "days_left": days_left,
-            "items": context["items"],
-            "missed": len(yesterday),
-            "replan_link": context["replan_link"],
+            "plans": [
+                {key: value for key, value in section.items() if key != "interview"}
+                for section in sections
+            ],
         },
     }
 
@@ -359,92 +514,39 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + digest.hexdigest()
 
 
-def send_webhook(url: str, secret: str, payload: dict[str, Any]) -> None:
-    body = json.dumps(payload, sort_keys=True).encode()
+def send_webhook(url: str, secret: str, payload: dict[str, Any], delivery_id: str) -> None:
+    body = json.dumps(payload, sort_keys=True, default=str).encode()
     timestamp = str(int(clock.time()))
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(secret, timestamp, body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: sign(secret, timestamp, body),
+        DELIVERY_HEADER: delivery_id,
+    }
     try:
-        with urllib.request.urlopen(request, timeout=settings.REMINDER_WEBHOOK_TIMEOUT) as reply:
-            if not 200 <= reply.status < 300:
-                raise DeliveryFailed(f"webhook answered {reply.status}")
-    except urllib.error.HTTPError as exc:
-        raise DeliveryFailed(f"webhook answered {exc.code}") from exc
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise DeliveryFailed(f"webhook unreachable: {exc}") from exc
+        webhooks.post(url, body, headers, timeout=settings.REMINDER_WEBHOOK_TIMEOUT)
+    except webhooks.WebhookFailed as exc:
+        raise DeliveryFailed(str(exc)) from exc
 
 
-def send_email(to: str, message: dict[str, Any]) -> None:
-    email = EmailMultiAlternatives(message["subject"], message["text"], to=[to])
+def message_id(delivery_id: str) -> str:
+    """The same Message-ID on every attempt, so a mail client can drop a repeat."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<reminder-{delivery_id}@{domain}>"
+
+
+def send_email(to: str, message: dict[str, Any], delivery_id: str) -> None:
+    email = EmailMultiAlternatives(
+        message["subject"],
+        message["text"],
+        to=[to],
+        headers={"Message-ID": message_id(delivery_id), DELIVERY_HEADER: delivery_id},
+    )
     email.attach_alternative(message["html"], "text/html")
     try:
         email.send()
     except Exception as exc:  # SMTP errors come in many classes
         raise DeliveryFailed(f"email failed: {exc}") from exc
-
-
-def _take(delivery_id: int) -> bool:
-    """Move the row to `sending` unless it is sent or someone is sending it now."""
-    now = timezone.now()
-    claimable = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.FAILED]) | Q(
-        status=DeliveryStatus.SENDING, started_at__lt=now - SENDING_LEASE
-    )
-    return bool(
-        ReminderDelivery.objects.filter(claimable, pk=delivery_id).update(
-            status=DeliveryStatus.SENDING, started_at=now, attempts=F("attempts") + 1
-        )
-    )
-
-
-def deliver(delivery_id: int) -> str:
-    """Send one reminder on each channel at most once; return the final status.
-
-    Raises DeliveryFailed (after recording it) when a channel fails, so the
-    task can retry; channels already sent are not sent again on retry.
-    """
-    if not _take(delivery_id):
-        return "skipped"
-    delivery = ReminderDelivery.objects.select_related("user", "plan").get(pk=delivery_id)
-    preference = ReminderPreference.objects.filter(user_id=delivery.user_id).first()
-    if preference is None or not preference.enabled:
-        delivery.status, delivery.last_error = DeliveryStatus.FAILED, "reminders disabled"
-        delivery.save(update_fields=["status", "last_error"])
-        return DeliveryStatus.FAILED
-    message = render(delivery)
-    channels = []
-    if preference.email and delivery.user.email:
-        channels.append(("email", lambda: send_email(delivery.user.email, message)))
-    if preference.webhook_url:
-        channels.append(
-            (
-                "webhook",
-                lambda: send_webhook(
-                    preference.webhook_url, preference.webhook_secret, message["json"]
-                ),
-            )
-        )
-    for name, send in channels:
-        if name in delivery.channels_sent:
-            continue
-        try:
-            send()
-        except DeliveryFailed as exc:
-            delivery.status, delivery.last_error = DeliveryStatus.FAILED, str(exc)[:2000]
-            delivery.save(update_fields=["status", "last_error"])
-            raise
-        delivery.channels_sent = [*delivery.channels_sent, name]
-        delivery.save(update_fields=["channels_sent"])
-    delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, timezone.now(), ""
-    delivery.save(update_fields=["status", "sent_at", "last_error"])
-    return DeliveryStatus.SENT
 
 
 def retry_delay(attempt: int, *, jitter: float) -> float:
@@ -454,20 +556,98 @@ def retry_delay(attempt: int, *, jitter: float) -> float:
     return delay * (0.5 + jitter / 2)
 
 
-# --- links in reminders -------------------------------------------------------------------
+def _take(delivery_id: int, now: datetime) -> int | None:
+    """Lease a due row for sending; return this attempt's number (the fencing token) or None."""
+    with transaction.atomic():
+        taken = ReminderDelivery.objects.filter(
+            pk=delivery_id,
+            status=DeliveryStatus.PENDING,
+            next_attempt_at__lte=now,
+            expires_at__gt=now,
+        ).update(
+            status=DeliveryStatus.SENDING,
+            lease_expires_at=now + sending_lease(),
+            attempts=F("attempts") + 1,
+        )
+        if not taken:
+            return None
+        return ReminderDelivery.objects.values_list("attempts", flat=True).get(pk=delivery_id)
 
 
-def read_link(token: str, salt: str, max_age: timedelta = timedelta(days=14)) -> dict[str, Any]:
-    return signing.loads(token, salt=salt, max_age=max_age.total_seconds())
+class _Attempt:
+    """Writes of one attempt; each only lands while this attempt still holds the lease."""
+
+    def __init__(self, delivery_id: int, attempt: int) -> None:
+        self.rows = ReminderDelivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.SENDING, attempts=attempt
+        )
+        self.attempt = attempt
+
+    def channel_sent(self, channels: list[str]) -> None:
+        self.rows.update(channels_sent=channels)
+
+    def finish(self, status: str, error: str = "") -> str:
+        self.rows.update(
+            status=status,
+            lease_expires_at=None,
+            last_error=error,
+            sent_at=timezone.now() if status == DeliveryStatus.SENT else None,
+        )
+        return status
+
+    def fail(self, error: str) -> str:
+        """Due again after a backoff, or failed for good once the attempts are spent."""
+        if self.attempt >= settings.REMINDER_MAX_ATTEMPTS:
+            return self.finish(DeliveryStatus.FAILED, f"{error} (gave up after {self.attempt})")
+        delay = retry_delay(self.attempt - 1, jitter=random.random())
+        self.rows.update(
+            status=DeliveryStatus.PENDING,
+            lease_expires_at=None,
+            last_error=error[:2000],
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        )
+        return "retrying"
 
 
-def mark_done_from_link(token: str) -> PlanItem:
-    data = read_link(token, MARK_DONE_SALT)
-    item = PlanItem.objects.get(pk=data["item"], plan__owner_id=data["user"])
-    return services.mark_item(item=item, status=ItemStatus.DONE)
+def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
+    """Send one digest on each channel; return what became of it.
 
-
-def replan_from_link(token: str) -> Plan:
-    data = read_link(token, REPLAN_SALT)
-    plan = Plan.objects.get(pk=data["plan"], owner_id=data["user"])
-    return services.replan(plan=plan)
+    "skipped" when the row is not due (sent, being sent, waiting for a retry,
+    expired); "retrying" when a channel failed and the row waits for its next
+    attempt in the database; otherwise the row's final status.
+    """
+    attempt_number = _take(delivery_id, now or timezone.now())
+    if attempt_number is None:
+        return "skipped"
+    attempt = _Attempt(delivery_id, attempt_number)
+    try:
+        delivery = ReminderDelivery.objects.select_related("user").get(pk=delivery_id)
+        preference = ReminderPreference.objects.filter(user_id=delivery.user_id).first()
+        if preference is None or not preference.enabled:
+            return attempt.finish(DeliveryStatus.EXPIRED, "reminders were turned off")
+        message = render(delivery)
+        if message is None:
+            return attempt.finish(DeliveryStatus.EXPIRED, "no active plan left to remind of")
+        uid = str(delivery.uid)
+        channels: list[tuple[str, Callable[[], None]]] = []
+        if preference.email and delivery.user.email:
+            channels.append(("email", lambda: send_email(delivery.user.email, message, uid)))
+        if preference.webhook_url:
+            url, secret = preference.webhook_url, preference.webhook_secret
+            channels.append(("webhook", lambda: send_webhook(url, secret, message["json"], uid)))
+        if not channels:
+            return attempt.finish(DeliveryStatus.EXPIRED, "no channel is turned on")
+        sent = list(delivery.channels_sent)
+        for name, send in channels:
+            if name in sent:
+                continue
+            send()
+            sent.append(name)
+            attempt.channel_sent(sent)
+    except DeliveryFailed as exc:
+        log.warning("reminder %s: %s", delivery_id, exc)
+        return attempt.fail(str(exc))
+    except Exception as exc:  # a bug or a soft time limit: record it, keep the row owed
+        log.exception("reminder %s failed unexpectedly", delivery_id)
+        return attempt.fail(f"{type(exc).__name__}: {exc}")
+    return attempt.finish(DeliveryStatus.SENT)

@@ -4,6 +4,12 @@ The flow: inputs -> resolve against the KB (team, tracks, questions, stages)
 -> planner.core.build_schedule on the cached graph -> Plan + PlanItems in one
 transaction with bulk writes. Bad input raises a domain error naming the
 field before anything is written; a plan that does not fit is still a plan.
+
+A plan's inputs are read and written only through `plan_inputs` and
+`_store_inputs`: what a plan was made with (the resolved role included) is
+exactly what a replan rebuilds it from. Writers of one plan (replan,
+mark_item) lock its row first, so a mark racing a replan either lands on the
+new revision or is refused with PlanChanged, never lost.
 """
 
 from __future__ import annotations
@@ -15,15 +21,17 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import networkx as nx
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone as dj_timezone
 
 from kb import graph as kb_graph
+from kb.errors import ApplicationError
 from kb.models import Concept, InterviewStage, Question, Role, TeamProfile, Track
 from planner import core
 from planner.core import PlanInputError
-from planner.models import ItemStatus, Plan, PlanItem
+from planner.models import ItemKind, ItemStatus, Plan, PlanItem
 
 # Loop stages worth a mock interview; the screen and the manager chat are not.
 MOCKABLE_STAGES = ("ml-coding", "ml-concepts", "ml-system-design", "research-talk")
@@ -33,9 +41,39 @@ DEFAULT_HOURS = (2.0, 2.0, 2.0, 2.0, 2.0, 4.0, 4.0)
 MAX_PLAN_DAYS = 366  # a plan is a day list: bound it, or a year-9999 interview is millions of days
 
 
+class PlanChanged(ApplicationError):
+    """The plan was replanned (or deleted) since the client read it; it should reload.
+
+    A replan deletes and recreates the pending items from today on, so an
+    item id the client holds may be gone, or (with `revision`) the client
+    acted on a schedule that is no longer the plan's.
+    """
+
+    code = "plan_changed"
+
+    def __init__(self, plan_id: int, item_id: int, *, revision: int | None, why: str) -> None:
+        super().__init__(
+            f"plan {plan_id} changed since you read it ({why}); reload it and try again",
+            details={"plan": plan_id, "item": item_id, "revision": revision},
+        )
+
+
+class PlanItemNotFound(ApplicationError):
+    """An item id the plan never had (as far as can be told: no tombstones are kept)."""
+
+    code = "not_found"
+
+    def __init__(self, plan_id: int, item_id: int) -> None:
+        super().__init__(f"plan {plan_id} has no item {item_id}")
+
+
 @dataclass(frozen=True)
 class PlanInputs:
-    """What a person asks for, as given (slugs, local dates); JSON-serialisable."""
+    """What a person asks for, as given (slugs, local dates); JSON-serialisable.
+
+    A stored plan's inputs carry the resolved `role` (the team's when none was
+    given), so a replan keeps the role even if the team's changes.
+    """
 
     interview: date
     timezone: str = "UTC"
@@ -64,7 +102,10 @@ class PlanInputs:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlanInputs:
-        values = dict(data)
+        """Inverse of to_json. Keys it does not know are dropped, missing ones get defaults:
+        a row written by a newer or older release still loads."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        values = {key: value for key, value in data.items() if key in names}
         for key in ("interview", "start"):
             if values.get(key):
                 values[key] = date.fromisoformat(values[key])
@@ -75,7 +116,23 @@ class PlanInputs:
         for key in ("targets", "known", "shaky", "hours_per_weekday"):
             if key in values:
                 values[key] = tuple(values[key])
+        if "tracks" in values:
+            values["tracks"] = dict(values["tracks"])
         return cls(**values)
+
+
+def plan_inputs(plan: Plan) -> PlanInputs:
+    """What `plan` was made (or last replanned) with: the one reader of Plan.inputs.
+
+    Rows stored before the role lived in PlanInputs have the same "role" key,
+    so they load the same way.
+    """
+    return PlanInputs.from_json(plan.inputs)
+
+
+def _store_inputs(plan: Plan, inputs: PlanInputs) -> None:
+    """The one writer of Plan.inputs (not saved here); `inputs.role` is the resolved role."""
+    plan.inputs = inputs.to_json()
 
 
 def parse_hours(text: str) -> tuple[float, ...]:
@@ -142,7 +199,11 @@ def local_today(timezone_name: str) -> date:
 
 @dataclass
 class Resolved:
-    """PlanInputs resolved against the KB: what core needs and what the plan row stores."""
+    """PlanInputs resolved against the KB: what core needs and what the plan row stores.
+
+    `inputs.role` is the resolved role (the same as `role`), so storing
+    `inputs` stores what the plan was made with.
+    """
 
     inputs: PlanInputs
     request: core.PlanRequest
@@ -216,6 +277,7 @@ def resolve(
     today: date | None = None,
     already_used: dict[date, int] | None = None,
     skip_mocks: frozenset[str] = frozenset(),
+    progress: StudyProgress | None = None,
 ) -> Resolved:
     """Check `inputs` against the KB and turn them into a core.PlanRequest."""
     tz = zone(inputs.timezone)
@@ -259,9 +321,11 @@ def resolve(
         include_recommended=inputs.include_recommended,
         min_session_minutes=inputs.min_session_minutes,
         already_used=already_used or {},
+        progress=progress.minutes if progress else {},
+        progress_sessions=progress.sessions if progress else {},
     )
     interview_at = datetime.combine(inputs.interview, inputs.interview_time, tzinfo=tz)
-    return Resolved(inputs, request, team, role, interview_at)
+    return Resolved(dataclasses.replace(inputs, role=role), request, team, role, interview_at)
 
 
 def preview_plan(
@@ -341,36 +405,158 @@ def summary_json(schedule: core.Schedule) -> dict[str, Any]:
 def create_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) -> Plan:
     """Build and store a plan: one transaction, items written in bulk."""
     resolved, schedule = preview_plan(inputs, today=today)
+    plan = Plan(
+        owner=owner,
+        team=resolved.team,
+        title=_title(resolved),
+        summary=summary_json(schedule) | {"days": day_rows(schedule)},
+        interview_at=resolved.interview_at,
+        timezone=inputs.timezone,
+        start_date=resolved.request.start,
+    )
+    _store_inputs(plan, resolved.inputs)
     with transaction.atomic():
-        plan = Plan.objects.create(
-            owner=owner,
-            team=resolved.team,
-            title=_title(resolved),
-            inputs=inputs.to_json() | {"role": resolved.role},
-            summary=summary_json(schedule) | {"days": day_rows(schedule)},
-            interview_at=resolved.interview_at,
-            timezone=inputs.timezone,
-            start_date=resolved.request.start,
-        )
+        plan.save(force_insert=True)
         PlanItem.objects.bulk_create(_item_rows(plan, schedule, {}))
     return plan
 
 
-def mark_item(*, item: PlanItem, status: str) -> PlanItem:
+def plan_archive(*, plan: Plan, archived: bool = True) -> Plan:
+    """Archive a plan (it stays readable and sends no reminders), or bring it back."""
+    plan.archived_at = (plan.archived_at or dj_timezone.now()) if archived else None
+    plan.save(update_fields=["archived_at", "updated_at"])
+    return plan
+
+
+def mark_item(*, item: PlanItem, status: str, revision: int | None = None) -> PlanItem:
+    """Set `item`'s status; PlanChanged if a replan deleted it since it was read.
+
+    `revision`, when given, is the plan revision the caller saw: a mark on any
+    other revision is refused too, for clients that want to act only on the
+    schedule they showed.
+    """
+    return _mark(
+        plan_id=item.plan_id, item_id=item.pk, status=status, revision=revision, existed=True
+    )
+
+
+def mark_plan_item(
+    *, plan: Plan, item_id: int, status: str, revision: int | None = None
+) -> PlanItem:
+    """Set the status of `plan`'s item `item_id` (the API's PATCH, ids from the client).
+
+    An id the plan no longer has is PlanChanged when a replan deleted it (so
+    a mark racing a replan is a 409, not a 404), PlanItemNotFound otherwise.
+    """
+    return _mark(plan_id=plan.pk, item_id=item_id, status=status, revision=revision, existed=False)
+
+
+def _mark(
+    *, plan_id: int, item_id: int, status: str, revision: int | None, existed: bool
+) -> PlanItem:
+    """Lock the plan, re-read the item, write: replan holds the same lock while it rebuilds.
+
+    Without the lock a mark could update a row a concurrent replan had just
+    deleted (a 500), or mark an item the replan had already read as pending
+    and then recreated (the mark lost). SQLite transactions are IMMEDIATE
+    (settings), which serialises them the same way.
+    """
     if status not in ItemStatus.values:
         raise PlanInputError("status", f"{status!r} is not one of {', '.join(ItemStatus.values)}")
-    item.status = status
-    item.completed_at = dj_timezone.now() if status == ItemStatus.DONE else None
-    item.save(update_fields=["status", "completed_at"])
+    with transaction.atomic():
+        plan = Plan.objects.select_for_update().filter(pk=plan_id).first()
+        if plan is None:
+            raise PlanChanged(plan_id, item_id, revision=None, why="it was deleted")
+        if revision is not None and revision != plan.revision:
+            raise PlanChanged(
+                plan_id,
+                item_id,
+                revision=plan.revision,
+                why=f"you saw revision {revision}, it is now at revision {plan.revision}",
+            )
+        item = plan.items.filter(pk=item_id).first()
+        if item is None:
+            if existed or _replanned_away(plan, item_id):
+                raise PlanChanged(
+                    plan_id,
+                    item_id,
+                    revision=plan.revision,
+                    why=f"it was replanned, now revision {plan.revision}, without item {item_id}",
+                )
+            raise PlanItemNotFound(plan_id, item_id)
+        item.plan = plan
+        item.status = status
+        item.completed_at = dj_timezone.now() if status == ItemStatus.DONE else None
+        item.save(update_fields=["status", "completed_at"])
     return item
 
 
-def learned_concepts(plan: Plan) -> set[str]:
-    """Concepts whose every learning session in the plan is done."""
-    sessions: dict[str, bool] = {}
-    for slug, status in plan.items.filter(kind="learn").values_list("concept_slug", "status"):
-        sessions[slug] = sessions.get(slug, True) and status == ItemStatus.DONE
-    return {slug for slug, done in sessions.items() if done}
+def _replanned_away(plan: Plan, item_id: int) -> bool:
+    """Was `item_id` probably one of `plan`'s items that a replan deleted?
+
+    No tombstones are kept, so: the plan has been replanned, no row has that
+    id any more, and the id is older than the plan's newest item (row ids
+    only grow, and a replan recreates the items it deletes with new ids).
+    """
+    if plan.revision < 2 or PlanItem.objects.filter(pk=item_id).exists():
+        return False
+    newest = plan.items.order_by("-pk").values_list("pk", flat=True).first()
+    return newest is not None and item_id < newest
+
+
+@dataclass(frozen=True)
+class StudyProgress:
+    """What a plan's done learning sessions add up to, concept by concept.
+
+    learned: concepts studied to the end.
+    minutes, sessions: for concepts begun but not finished, the minutes done
+        and the number of done sessions (so a replan continues the part numbers).
+    """
+
+    learned: frozenset[str]
+    minutes: dict[str, int]
+    sessions: dict[str, int]
+
+
+def study_progress(plan: Plan, graph: nx.DiGraph | None = None) -> StudyProgress:
+    """Sum the done learning sessions of `plan` per concept.
+
+    A concept is learned when every session of it in the plan is done, or
+    when its done sessions add up to its estimate. The second rule matters
+    after a replan: the sessions missed before it stay pending as history
+    while the rest was scheduled again, so "every session done" would never
+    hold. A concept no longer in the KB counts only by the first rule. The
+    graph (the current one when not given) is consulted only when some
+    concept is part done, which keeps plain reads at their query count.
+    """
+    minutes: dict[str, int] = {}
+    sessions: dict[str, int] = {}
+    all_done: dict[str, bool] = {}
+    rows = plan.items.filter(kind=ItemKind.LEARN).values_list("concept_slug", "status", "minutes")
+    for slug, status, length in rows:
+        done = status == ItemStatus.DONE
+        all_done[slug] = all_done.get(slug, True) and done
+        if done:
+            minutes[slug] = minutes.get(slug, 0) + length
+            sessions[slug] = sessions.get(slug, 0) + 1
+    learned = {slug for slug, every in all_done.items() if every}
+    begun = {slug for slug in minutes if slug not in learned}
+    if begun:
+        graph = graph if graph is not None else kb_graph.current_graph()
+        begun = {slug for slug in begun if slug in graph}
+        finished = {slug for slug in begun if minutes[slug] >= core.learn_minutes(graph, slug)}
+        learned |= finished
+        begun -= finished
+    return StudyProgress(
+        learned=frozenset(learned),
+        minutes={slug: minutes[slug] for slug in sorted(begun)},
+        sessions={slug: sessions[slug] for slug in sorted(begun)},
+    )
+
+
+def learned_concepts(plan: Plan, *, graph: nx.DiGraph | None = None) -> set[str]:
+    """Concepts studied to the end in `plan` (see study_progress)."""
+    return set(study_progress(plan, graph).learned)
 
 
 def replan(
@@ -384,11 +570,15 @@ def replan(
     """Keep what is done, reschedule the rest from today, bump the revision.
 
     Items before today stay as history (done, skipped or missed); from today
-    on, everything not done is planned again around what is done already.
+    on, everything not done is planned again around what is done already,
+    from the inputs the plan was made with (plan_inputs) with the changes
+    given. Concepts studied to the end become known; one begun but not
+    finished gets only its remaining minutes, and its dependents still wait
+    for it.
     """
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
-        old = PlanInputs.from_json({k: v for k, v in plan.inputs.items() if k != "role"})
+        old = plan_inputs(plan)
         today = today or local_today(old.timezone)
         changes: dict[str, Any] = {"start": today}
         if interview is not None:
@@ -397,8 +587,9 @@ def replan(
             changes["hours_per_weekday"] = tuple(hours_per_weekday)
         if blackout is not None:
             changes["blackout"] = tuple(blackout)
-        done = learned_concepts(plan)
-        changes["known"] = tuple(sorted(set(old.known) | done))
+        graph = kb_graph.current_graph()
+        progress = study_progress(plan, graph)
+        changes["known"] = tuple(sorted(set(old.known) | progress.learned))
         inputs = dataclasses.replace(old, **changes)
 
         kept = plan.items.filter(date__lt=today) | plan.items.filter(status=ItemStatus.DONE)
@@ -408,8 +599,14 @@ def replan(
         mocks_done = frozenset(
             plan.items.filter(kind="mock", status=ItemStatus.DONE).values_list("stage", flat=True)
         )
-        resolved = resolve(inputs, today=today, already_used=done_ahead, skip_mocks=mocks_done)
-        schedule = core.build_schedule(kb_graph.current_graph(), resolved.request)
+        resolved = resolve(
+            inputs,
+            today=today,
+            already_used=done_ahead,
+            skip_mocks=mocks_done,
+            progress=progress,
+        )
+        schedule = core.build_schedule(graph, resolved.request)
 
         plan.items.filter(date__gte=today).exclude(status=ItemStatus.DONE).delete()
         next_order = {
@@ -420,7 +617,7 @@ def replan(
         }
         PlanItem.objects.bulk_create(_item_rows(plan, schedule, next_order))
         history = [d for d in plan.summary.get("days", []) if d["date"] < today.isoformat()]
-        plan.inputs = inputs.to_json() | {"role": resolved.role}
+        _store_inputs(plan, resolved.inputs)
         plan.summary = summary_json(schedule) | {"days": history + day_rows(schedule)}
         plan.interview_at = resolved.interview_at
         plan.revision += 1

@@ -1,53 +1,42 @@
-"""Pages behind the signed links in reminders: mark an item done, replan.
+"""Pages behind the links in reminders: mark an item done, replan.
 
-GET shows what will happen and a button; only POST changes anything, so link
-previews and mail scanners that fetch URLs cannot mark work done.
+GET names the item and the plan and asks; only POST changes anything, so
+link previews and mail scanners that fetch URLs cannot mark work done.
+Checking a link (signature, revision, revocation) is planner.links' job.
 """
 
-from django.core import signing
-from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from kb.errors import ApplicationError
-from planner import reminders
+from planner import links
 
 
-def _bad_link(request, reason: str):
-    return render(request, "planner/link.html", {"error": reason}, status=400)
-
-
-def _link_view(action, salt: str, describe: str, done: str):
+def _link_view(find, act, question: str, done: str):
     @require_http_methods(["GET", "POST"])
     def view(request, token: str):
         try:
-            reminders.read_link(token, salt)
-        except signing.SignatureExpired:
-            return _bad_link(request, "This link has expired. Open your plan to continue.")
-        except signing.BadSignature:
-            return _bad_link(request, "This link is not valid.")
-        if request.method == "GET":
-            return render(request, "planner/link.html", {"question": describe})
-        try:
-            action(token)
-        except ObjectDoesNotExist:
-            return _bad_link(request, "This plan or item no longer exists.")
+            target = find(token) if request.method == "GET" else act(token)
         except ApplicationError as exc:
-            return _bad_link(request, exc.message)
-        return render(request, "planner/link.html", {"message": done})
+            return render(request, "planner/link.html", {"error": exc.message}, status=400)
+        context = {
+            "plan": target.plan,
+            "item": target.item,
+            "plan_url": links.plan_url(target.plan),
+            "question": question if request.method == "GET" else None,
+            "message": done if request.method == "POST" else None,
+        }
+        return render(request, "planner/link.html", context)
 
     return view
 
 
 mark_done = _link_view(
-    reminders.mark_done_from_link,
-    reminders.MARK_DONE_SALT,
-    "Mark this item as done?",
-    "Marked done.",
+    links.mark_done_target, links.mark_done_from_link, "Mark this item as done?", "Marked done."
 )
 replan = _link_view(
-    reminders.replan_from_link,
-    reminders.REPLAN_SALT,
+    links.replan_target,
+    links.replan_from_link,
     "Replan from today? Work you marked done stays; the rest is rescheduled.",
     "Your plan was rescheduled from today.",
 )

@@ -180,15 +180,28 @@ class ReplanSerializer(serializers.Serializer):
 
 
 class ItemStatusSerializer(serializers.Serializer):
+    """A new status for one item; a replan since the client read the plan is a 409."""
+
     status = StrictChoiceField(choices=ItemStatus.choices)
+    revision = StrictIntegerField(
+        min_value=1,
+        required=False,
+        help_text="The plan revision the client shows. If given and the plan has been "
+        "replanned since, the mark is refused with 409 `plan_changed` (reload the plan). "
+        "Without it, a mark lands on whatever revision the plan is at, unless a replan "
+        "deleted the item: that is a 409 `plan_changed` too.",
+    )
 
 
 class PlanItemSerializer(serializers.ModelSerializer):
     concept = serializers.SerializerMethodField()
+    revision = serializers.IntegerField(
+        source="plan.revision", read_only=True, help_text="The plan's revision after the mark."
+    )
 
     class Meta:
         model = PlanItem
-        fields = ["id", "date", "kind", "concept", "minutes", "status", "completed_at"]
+        fields = ["id", "date", "kind", "concept", "minutes", "status", "completed_at", "revision"]
         read_only_fields = fields
 
     def get_concept(self, item: PlanItem) -> str | None:
@@ -212,6 +225,7 @@ class PlanListSerializer(serializers.ModelSerializer):
             "timezone",
             "start",
             "revision",
+            "archived_at",
             "coverage",
             "created_at",
             "updated_at",
@@ -220,7 +234,7 @@ class PlanListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateField())
     def get_interview(self, plan: Plan) -> str:
-        return plan.inputs["interview"]
+        return planner_services.plan_inputs(plan).interview.isoformat()
 
     def get_coverage(self, plan: Plan) -> float:
         return plan.summary.get("coverage", 0.0)
@@ -297,6 +311,9 @@ class PlanPayloadSerializer(serializers.Serializer):
     study_time = serializers.CharField(help_text="HH:MM")
     start = serializers.DateField()
     revision = serializers.IntegerField()
+    archived_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the plan was archived; archived plans send no reminders."
+    )
     days = PayloadDaySerializer(many=True)
     summary = PayloadSummarySerializer()
 
@@ -311,7 +328,16 @@ class FeedSerializer(serializers.Serializer):
 
 
 class ReminderPreferenceSerializer(serializers.ModelSerializer):
+    """The stored preferences, or the defaults (reminders off) before the first save."""
+
     webhook_url = serializers.SerializerMethodField()
+    webhook_secret = serializers.SerializerMethodField(
+        help_text="Key of the X-Prepgraph-Signature HMAC-SHA256 header on webhook calls; "
+        "null until the preferences are first saved."
+    )
+    updated_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="Null until the preferences are first saved."
+    )
     local_time = HourMinuteField(read_only=True)
     days_off = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6),
@@ -332,14 +358,12 @@ class ReminderPreferenceSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-        extra_kwargs = {
-            "webhook_secret": {
-                "help_text": "Key of the X-Prepgraph-Signature HMAC-SHA256 header on webhook calls."
-            }
-        }
 
     def get_webhook_url(self, preference: ReminderPreference) -> str | None:
         return preference.webhook_url or None
+
+    def get_webhook_secret(self, preference: ReminderPreference) -> str | None:
+        return preference.webhook_secret if preference.pk else None
 
 
 class ReminderPreferenceUpdateSerializer(serializers.Serializer):

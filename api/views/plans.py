@@ -71,6 +71,11 @@ PLAN_400 = OpenApiResponse(
     description="Bad input: `details.field` names it (malformed date, interview in the past, "
     "unknown team, track or concept, ...).",
 )
+PLAN_CHANGED_409 = OpenApiResponse(
+    ErrorSerializer,
+    description="`plan_changed`: the plan was replanned since the client read it (the item "
+    "is gone, or `revision` is not the plan's); reload the plan and mark again.",
+)
 ICS = "text/calendar"
 
 
@@ -131,17 +136,32 @@ class PlanViewSet(
 
     @extend_schema(
         request=ItemStatusSerializer,
-        responses={200: PlanItemSerializer},
+        responses={200: PlanItemSerializer, 409: PLAN_CHANGED_409},
         parameters=[OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         summary="Mark a plan item done, skipped or pending",
     )
     @action(detail=True, methods=["patch"], url_path=rf"items/(?P<item_id>{ID_REGEX})")
     def item(self, request: Request, pk: str, item_id: str) -> Response:
-        item = selectors.plan_item(user=request.user, plan_id=int(pk), item_id=int(item_id))
+        plan = self.get_object()
         serializer = ItemStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        item = planner_services.mark_item(item=item, status=serializer.validated_data["status"])
+        item = planner_services.mark_plan_item(
+            plan=plan, item_id=int(item_id), **serializer.validated_data
+        )
         return Response(PlanItemSerializer(item).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: PlanPayloadSerializer},
+        summary="Archive the plan (POST) or bring it back (DELETE); archived plans send no "
+        "reminders",
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def archive(self, request: Request, pk: str) -> Response:
+        plan = planner_services.plan_archive(
+            plan=self.get_object(), archived=request.method == "POST"
+        )
+        return Response(formats.plan_payload(plan))
 
     @extend_schema(request=None, responses={200: FeedSerializer}, summary="The plan's feed URL")
     @action(detail=True, methods=["get"])
@@ -239,3 +259,25 @@ class ReminderPreferenceViewSet(StrictQueryMixin, viewsets.GenericViewSet):
     )
     def partial_update(self, request: Request) -> Response:
         return self.update(request)
+
+    @extend_schema(
+        request=None,
+        responses={200: ReminderPreferenceSerializer},
+        operation_id="reminder_preferences_rotate_webhook_secret",
+        summary="Issue a new webhook signing secret; the old one stops verifying",
+    )
+    def rotate_webhook_secret(self, request: Request) -> Response:
+        self.check_permissions(request)
+        preference = preferences.preference_rotate_webhook_secret(user=request.user)
+        return Response(ReminderPreferenceSerializer(preference).data)
+
+    @extend_schema(
+        request=None,
+        responses={200: ReminderPreferenceSerializer},
+        operation_id="reminder_preferences_revoke_links",
+        summary="Revoke every mark-done and replan link in reminders sent so far",
+    )
+    def revoke_links(self, request: Request) -> Response:
+        self.check_permissions(request)
+        preference = preferences.preference_revoke_links(user=request.user)
+        return Response(ReminderPreferenceSerializer(preference).data)

@@ -113,3 +113,8 @@ def wsgi_ready(settings):
     yield
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(autouse=True)
+def _public_example_hosts(public_dns):
+    """Webhook URLs in API examples (example.org) resolve to a public address here too."""

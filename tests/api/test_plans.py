@@ -1,7 +1,11 @@
-from datetime import timedelta
+import threading
+import time
+from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
 from icalendar import Calendar
+from rest_framework.test import APIClient
 
 from planner import services
 from planner.models import Plan, PlanItem
@@ -230,6 +234,18 @@ def test_replanning_keeps_what_is_done_and_bumps_the_revision(plan, client_alice
     assert statuses[item["id"]] == "done"
 
 
+def test_replanning_keeps_the_role_the_plan_was_made_with(small_kb, client_alice):
+    # llm-research is a research-scientist team; this person interviews as an ML engineer.
+    made = client_alice.post(URL, plan_body(role="ml-engineer"), format="json").json()
+    response = client_alice.post(f"{URL}{made['id']}/replan/", {"hours": "3"}, format="json")
+    assert response.status_code == 200, response.json()
+    replanned = response.json()
+    assert made["role"] == replanned["role"] == "ml-engineer"
+    stages = {i["stage"] for d in replanned["days"] for i in d["items"] if i["kind"] == "mock"}
+    assert "research-talk" not in stages
+    assert services.plan_inputs(Plan.objects.get(pk=made["id"])).hours_per_weekday == (3.0,) * 7
+
+
 def test_replanning_with_an_empty_body_rebuilds_from_today(plan, client_alice):
     response = client_alice.post(f"{URL}{plan['id']}/replan/", {}, format="json")
     assert response.status_code == 200
@@ -251,6 +267,110 @@ def test_a_bad_replan_is_a_400_naming_the_field(plan, client_alice, body, field)
     assert response.status_code == 400
     assert error_of(response)["details"]["field"] == field
     assert Plan.objects.get(pk=plan["id"]).revision == 1
+
+
+def item_url(plan: dict, item_id: int) -> str:
+    return f"{URL}{plan['id']}/items/{item_id}/"
+
+
+def test_marking_an_item_a_replan_deleted_is_a_409_and_changes_nothing(plan, client_alice):
+    item = first_item(plan)  # today's, pending: a replan from today deletes and recreates it
+    assert client_alice.post(f"{URL}{plan['id']}/replan/", {}, format="json").status_code == 200
+    before = list(PlanItem.objects.values_list("pk", "status"))
+
+    response = client_alice.patch(item_url(plan, item["id"]), {"status": "done"}, format="json")
+
+    assert response.status_code == 409
+    error = error_of(response)
+    assert error["code"] == "plan_changed"
+    assert "reload" in error["message"]
+    assert error["details"] == {"plan": plan["id"], "item": item["id"], "revision": 2}
+    assert list(PlanItem.objects.values_list("pk", "status")) == before
+
+
+def test_a_mark_for_the_revision_the_client_saw_lands_and_an_older_one_is_a_409(plan, client_alice):
+    item = first_item(plan)
+    url = item_url(plan, item["id"])
+    response = client_alice.patch(url, {"status": "done", "revision": 1}, format="json")
+    assert response.status_code == 200 and response.json()["revision"] == 1
+    client_alice.post(f"{URL}{plan['id']}/replan/", {}, format="json")  # keeps the done item
+
+    response = client_alice.patch(url, {"status": "pending", "revision": 1}, format="json")
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "plan_changed"
+    assert PlanItem.objects.get(pk=item["id"]).status == "done"
+    response = client_alice.patch(url, {"status": "pending", "revision": 2}, format="json")
+    assert response.status_code == 200
+    assert response.json()["revision"] == 2 and response.json()["status"] == "pending"
+
+
+def test_an_item_id_the_plan_never_had_is_still_a_404_after_a_replan(plan, client_alice):
+    client_alice.post(f"{URL}{plan['id']}/replan/", {}, format="json")
+    response = client_alice.patch(item_url(plan, 10**15), {"status": "done"}, format="json")
+    assert response.status_code == 404
+    assert error_of(response)["code"] == "not_found"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_marks_racing_a_replan_land_on_the_new_revision_or_are_a_409(small_kb, alice):
+    """Marks and a replan of the same plan at once, each on its own connection.
+
+    Without the plan lock some marks updated rows the replan had just deleted
+    (a 500) or were recreated as pending (lost). Now each either lands (and is
+    done afterwards) or is refused with plan_changed.
+    """
+    owner = APIClient()
+    owner.force_authenticate(alice)
+    plan = owner.post(URL, plan_body(), format="json").json()
+    ids = [i["id"] for d in plan["days"] for i in d["items"]][:40]
+    barrier = threading.Barrier(len(ids) + 1)
+    marks: dict[int, tuple[int, dict]] = {}
+    replans: list[int] = []
+    crashes: list[BaseException] = []
+
+    def run(call, delay: float) -> None:
+        client = APIClient()
+        client.force_authenticate(alice)
+        barrier.wait()
+        time.sleep(delay)  # spread the marks over the replan's run
+        try:
+            call(client)
+        except BaseException as exc:  # a 500 raises in the test client
+            crashes.append(exc)
+        finally:
+            connection.close()
+
+    def mark(item_id: int):
+        def call(client: APIClient) -> None:
+            response = client.patch(item_url(plan, item_id), {"status": "done"}, format="json")
+            marks[item_id] = (response.status_code, response.json())
+
+        return call
+
+    def replan(client: APIClient) -> None:
+        replans.append(client.post(f"{URL}{plan['id']}/replan/", {}, format="json").status_code)
+
+    threads = [threading.Thread(target=run, args=(replan, 0.02))]
+    threads += [
+        threading.Thread(target=run, args=(mark(item_id), 0.005 * (n % 20)))
+        for n, item_id in enumerate(ids)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert crashes == []
+    assert replans == [200]
+    assert len(marks) == len(ids)
+    for item_id, (status_code, body) in marks.items():
+        if status_code == 200:
+            assert PlanItem.objects.get(pk=item_id).status == "done", item_id
+        else:
+            assert status_code == 409, body
+            assert body["error"]["code"] == "plan_changed"
+            assert not PlanItem.objects.filter(pk=item_id).exists()
+    assert Plan.objects.get(pk=plan["id"]).revision == 2
 
 
 def test_deleting_a_plan_removes_it(plan, client_alice):
@@ -311,3 +431,20 @@ def test_an_id_too_large_for_the_database_is_a_404(plan, client_alice, path):
         response = client_alice.get(url)
     assert response.status_code == 404
     assert error_of(response)["code"] == "not_found"
+
+
+def test_archiving_a_plan_stops_its_reminders_and_delete_brings_it_back(
+    plan, client_alice, client_bob
+):
+    url = f"/api/v1/plans/{plan['id']}/archive/"
+    assert client_bob.post(url).status_code == 404  # another user's plan stays hidden
+    archived = client_alice.post(url)
+    assert archived.status_code == 200 and archived.json()["archived_at"]
+    assert Plan.objects.get(pk=plan["id"]).archived_at is not None
+    listed = client_alice.get("/api/v1/plans/").json()["results"][0]
+    assert datetime.fromisoformat(listed["archived_at"]) == datetime.fromisoformat(
+        archived.json()["archived_at"]
+    )
+    restored = client_alice.delete(url)
+    assert restored.status_code == 200 and restored.json()["archived_at"] is None
+    assert Plan.objects.get(pk=plan["id"]).archived_at is None

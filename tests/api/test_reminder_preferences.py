@@ -11,22 +11,27 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/reminder-preferences/"
 
 
-def test_a_user_starts_with_the_default_preferences(client_alice, alice):
+def test_reading_the_defaults_subscribes_nobody_and_stores_nothing(client_alice, alice):
     response = client_alice.get(URL)
     assert response.status_code == 200
     body = response.json()
     assert {k: body[k] for k in ("enabled", "email", "webhook_url", "local_time", "timezone")} == {
-        "enabled": True,
+        "enabled": False,
         "email": True,
         "webhook_url": None,
         "local_time": "08:00",
         "timezone": "UTC",
     }
     assert body["days_off"] == []
-    assert body["webhook_secret"] == ReminderPreference.objects.get(user=alice).webhook_secret
+    assert not ReminderPreference.objects.filter(user=alice).exists()
+    client_alice.patch(URL, {"enabled": True}, format="json")
+    stored = ReminderPreference.objects.get(user=alice)
+    assert (
+        stored.enabled and client_alice.get(URL).json()["webhook_secret"] == stored.webhook_secret
+    )
 
 
-def test_put_changes_every_field_given(client_alice, alice):
+def test_put_changes_every_field_given(client_alice, alice, public_dns):
     body = {
         "enabled": True,
         "email": False,
@@ -48,7 +53,9 @@ def test_put_changes_every_field_given(client_alice, alice):
     assert stored.webhook_url == "https://hooks.example.org/prep"
 
 
-def test_fields_left_out_keep_their_value_and_null_removes_the_webhook(client_alice, alice):
+def test_fields_left_out_keep_their_value_and_null_removes_the_webhook(
+    client_alice, alice, public_dns
+):
     client_alice.put(URL, {"webhook_url": "https://hooks.example.org/x"}, format="json")
     response = client_alice.patch(URL, {"enabled": False}, format="json")
     assert response.json()["webhook_url"] == "https://hooks.example.org/x"
@@ -86,3 +93,20 @@ def test_preferences_belong_to_the_signed_in_user(client_alice, client_bob, anon
     assert client_bob.get(URL).json()["timezone"] == "UTC"
     assert anon.get(URL).status_code == 401
     assert anon.put(URL, {"enabled": False}, format="json").status_code == 401
+
+
+def test_the_webhook_secret_rotates_and_links_can_be_revoked(client_alice, alice, anon):
+    before = client_alice.patch(URL, {"enabled": True}, format="json").json()
+    rotated = client_alice.post(URL + "rotate-webhook-secret/")
+    assert rotated.status_code == 200
+    assert rotated.json()["webhook_secret"] not in (None, before["webhook_secret"])
+    key = ReminderPreference.objects.get(user=alice).link_key
+    assert client_alice.post(URL + "revoke-links/").status_code == 200
+    assert ReminderPreference.objects.get(user=alice).link_key != key
+    assert anon.post(URL + "rotate-webhook-secret/").status_code == 401
+    assert anon.post(URL + "revoke-links/").status_code == 401
+
+
+def test_an_unsaved_preference_shows_no_secret(client_alice, alice):
+    body = client_alice.get(URL).json()
+    assert body["webhook_secret"] is None and body["updated_at"] is None

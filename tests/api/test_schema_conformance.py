@@ -131,6 +131,8 @@ CASES = {
             "body": {"status": "done"},
         },
     ),
+    ("POST", "/api/v1/plans/{id}/archive/"): ("user", lambda w: {"path": {"id": w["plan"].pk}}),
+    ("DELETE", "/api/v1/plans/{id}/archive/"): ("user", lambda w: {"path": {"id": w["plan"].pk}}),
     ("POST", "/api/v1/plans/{id}/replan/"): (
         "user",
         lambda w: {"path": {"id": w["plan"].pk}, "body": {"interview": _soon(25)}},
@@ -158,6 +160,8 @@ CASES = {
         "user",
         lambda w: {"body": {"webhook_url": None}},
     ),
+    ("POST", "/api/v1/reminder-preferences/rotate-webhook-secret/"): ("user", lambda w: {}),
+    ("POST", "/api/v1/reminder-preferences/revoke-links/"): ("user", lambda w: {}),
     ("GET", "/api/v1/resources/"): ("anon", lambda w: {"query": {"kind": "paper"}}),
     ("GET", "/api/v1/resources/{id}/"): (
         "anon",

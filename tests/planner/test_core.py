@@ -1,10 +1,11 @@
 """planner.core on hand-built graphs with known answers, and its rules on random DAGs."""
 
+import dataclasses
 from datetime import date, timedelta
 
 import networkx as nx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kb.dag import assign_positions
@@ -191,6 +192,10 @@ def test_recommended_prerequisites_only_when_asked():
         ({"minutes_by_weekday": (-5, 60, 60, 60, 60, 60, 60)}, "hours"),
         ({"min_session_minutes": 0}, "min_session_minutes"),
         ({"relevance": {"c": 1.5}}, "targets"),
+        ({"progress": {"c": -5}}, "progress"),
+        ({"progress": {"c": 60}}, "progress"),  # all of c's 60 min: that is known, not progress
+        ({"progress": {"c": 30}, "progress_sessions": {"c": -1}}, "progress_sessions"),
+        ({"progress_sessions": {"c": 1}}, "progress_sessions"),
     ],
 )
 def test_bad_requests_name_the_field(overrides, field):
@@ -200,13 +205,85 @@ def test_bad_requests_name_the_field(overrides, field):
     assert error.value.message.startswith(f"{field}: ")
 
 
-@pytest.mark.parametrize("field", ["relevance", "known", "shaky"])
+@pytest.mark.parametrize("field", ["relevance", "known", "shaky", "progress"])
 def test_unknown_concepts_are_named_with_their_field(field):
-    value = {"ghost": 1.0} if field == "relevance" else frozenset({"ghost"})
+    value = {"relevance": {"ghost": 1.0}, "progress": {"ghost": 10}}.get(
+        field, frozenset({"ghost"})
+    )
     with pytest.raises(UnknownConcept) as error:
         build_schedule(CHAIN, request(**{field: value}))
     assert "ghost" in error.value.message
     assert error.value.message.startswith("targets" if field == "relevance" else field)
+
+
+# --- continuing a concept begun before a replan ---------------------------------------------
+
+
+def sessions_of(schedule, slug: str) -> list[tuple[date, core.Item]]:
+    return [(day.date, i) for day, i in schedule.items() if i.kind == "learn" and i.concept == slug]
+
+
+def test_a_begun_concept_gets_only_its_remaining_minutes_in_parts_numbered_on():
+    graph = dag("a>c", hours={"c": 4.0})  # c: 240 min, 90 of them done in one session
+    schedule = build_schedule(
+        graph,
+        request(
+            known=frozenset({"a"}),
+            minutes_by_weekday=(100,) * 7,
+            progress={"c": 90},
+            progress_sessions={"c": 1},
+        ),
+    )
+    sessions = [item for _, item in sessions_of(schedule, "c")]
+    assert sum(item.minutes for item in sessions) == 150
+    assert [(item.part, item.parts) for item in sessions] == [
+        (2 + n, 1 + len(sessions)) for n in range(len(sessions))
+    ]
+    assert {item.note for item in sessions} == {"continued: 90 of 240 min done"}
+    assert schedule.summary.learned == ["c"]
+    assert schedule.summary.needed_minutes == 150  # what is left, like the sessions
+    assert schedule.summary.coverage == 1.0
+
+
+def test_the_rest_of_a_begun_concept_that_fits_one_session_reads_as_the_last_part():
+    graph = dag("a>c", hours={"c": 2.0})
+    schedule = build_schedule(
+        graph,
+        request(known=frozenset({"a"}), progress={"c": 90}, progress_sessions={"c": 1}),
+    )
+    [(_, item)] = sessions_of(schedule, "c")
+    assert (item.minutes, item.part, item.parts) == (30, 2, 2)
+    assert item.note == "continued: 90 of 120 min done"
+
+
+def test_a_begun_concept_is_not_known_its_dependents_wait_for_its_last_session():
+    graph = dag("a>b", "b>c", hours={"b": 3.0})
+    schedule = build_schedule(
+        graph, request(known=frozenset({"a"}), progress={"b": 60}, progress_sessions={"b": 1})
+    )
+    b_last = sessions_of(schedule, "b")[-1][0]
+    c_first = sessions_of(schedule, "c")[0][0]
+    assert sum(i.minutes for _, i in sessions_of(schedule, "b")) == 120
+    assert c_first >= b_last
+    assert schedule.summary.learned == ["b", "c"]
+
+
+def test_a_begun_concept_that_does_not_fit_is_cut_with_the_minutes_it_still_needs():
+    graph = dag("a>c", hours={"c": 6.0})
+    schedule = build_schedule(
+        graph,
+        request(
+            interview=MONDAY + timedelta(days=2),
+            known=frozenset({"a"}),
+            progress={"c": 60},
+            progress_sessions={"c": 1},
+        ),
+    )
+    assert sessions_of(schedule, "c") == []
+    [cut] = schedule.summary.cut
+    assert (cut.concept, cut.minutes) == ("c", 300)
+    assert schedule.summary.coverage == 0.0
+    assert "1 of 1 needed concepts do not fit (5.0 h)" in schedule.summary.warnings[0]
 
 
 # --- properties on random DAGs ---------------------------------------------------------
@@ -371,3 +448,54 @@ def test_with_ample_time_everything_needed_is_learned(case):
         reviews = [d for d, i in schedule.items() if i.kind == "review" and i.concept == slug]
         assert len(reviews) >= 4, (slug, last_learned)
     assert len({i.stage for _, i in schedule.items() if i.kind == "mock"}) == len(req.mocks)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(plan_cases(), st.data())
+def test_a_replan_after_some_parts_of_a_split_concept_schedules_exactly_the_rest(case, data):
+    """Parts 1..k of a split concept are done, the plan is rebuilt from the day after part k
+    (what was finished by then is known): the concept is learned once more at most, in
+    exactly its remaining minutes, numbered on from part k + 1, and still holds back its
+    dependents; if it is cut instead, the cut counts what it still needs."""
+    graph, req = case
+    first = build_schedule(graph, req)
+    split = sorted({i.concept for _, i in first.items() if i.kind == "learn" and i.parts})
+    assume(split)
+    slug = data.draw(st.sampled_from(split), label="split concept")
+    parts = sessions_of(first, slug)
+    done = data.draw(st.integers(1, len(parts) - 1), label="parts done")
+    done_minutes = sum(item.minutes for _, item in parts[:done])
+    restart = parts[done - 1][0] + timedelta(days=1)
+    finished_before = {
+        s for s in first.summary.learned if s != slug and sessions_of(first, s)[-1][0] < restart
+    }
+    again = dataclasses.replace(
+        req,
+        start=restart,
+        known=req.known | finished_before,
+        progress={slug: done_minutes},
+        progress_sessions={slug: done},
+    )
+    schedule = build_schedule(graph, again)
+
+    full = core.learn_minutes(graph, slug)
+    new = [item for _, item in sessions_of(schedule, slug)]
+    assert schedule.summary.learned.count(slug) <= 1
+    if slug in schedule.summary.learned:
+        assert sum(item.minutes for item in new) + done_minutes == full
+        assert [i.part for i in new] == list(range(done + 1, done + len(new) + 1))
+        assert {i.parts for i in new} == {done + len(new)}
+        assert all(i.note == f"continued: {done_minutes} of {full} min done" for i in new)
+        last = sessions_of(schedule, slug)[-1][0]
+        kinds = edge_kinds(again)
+        for dependent in graph.successors(slug):
+            if graph.edges[slug, dependent]["kind"] in kinds:
+                assert all(day >= last for day, _ in sessions_of(schedule, dependent))
+    else:
+        assert new == []
+        cut = next(c for c in schedule.summary.cut if c.concept == slug)
+        assert cut.minutes == full - done_minutes + core.practice_minutes(again, slug)

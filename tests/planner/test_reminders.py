@@ -1,4 +1,4 @@
-"""Reminders without a broker: due times, kinds, claiming, rendering, idempotent delivery."""
+"""Reminders without a broker: due times, digests, the outbox, rendering, links, preferences."""
 
 import threading
 from datetime import date, datetime, time, timedelta
@@ -13,9 +13,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from planner import preferences, reminders, services
+from planner import links, preferences, reminders, services
 from planner.core import PlanInputError
-from planner.models import DeliveryStatus, PlanItem, ReminderDelivery
+from planner.models import Plan, PlanItem, ReminderDelivery, ReminderPreference
 from planner.services import PlanInputs
 
 UTC = ZoneInfo("UTC")
@@ -92,41 +92,47 @@ def test_kinds_follow_the_plan_state():
 # --- due() over the database --------------------------------------------------------------
 
 
+def make_plan(user, *, team="llm-research", tz="UTC", days=10):
+    return services.create_plan(
+        owner=user,
+        inputs=PlanInputs(
+            team=team,
+            interview=MONDAY + timedelta(days=days),
+            start=MONDAY,
+            timezone=tz,
+            hours_per_weekday=(2,) * 7,
+        ),
+        today=MONDAY,
+    )
+
+
 def make_person(name: str, *, tz="UTC", local="08:00", email=True, webhook="", plan=True):
     user = get_user_model().objects.create_user(name, email=f"{name}@example.org")
     preferences.preference_update(
-        user=user, timezone=tz, local_time=local, email=email, webhook_url=webhook
+        user=user, enabled=True, timezone=tz, local_time=local, email=email, webhook_url=webhook
     )
     if plan:
-        services.create_plan(
-            owner=user,
-            inputs=PlanInputs(
-                team="llm-research",
-                interview=MONDAY + timedelta(days=10),
-                start=MONDAY,
-                timezone=tz,
-                hours_per_weekday=(2,) * 7,
-            ),
-            today=MONDAY,
-        )
+        make_plan(user, tz=tz)
     return user
+
+
+def user_named(name: str):
+    return get_user_model().objects.get(username=name)
 
 
 pytestmark = pytest.mark.django_db
 
 
-def test_due_finds_each_persons_reminders_at_their_time(small_kb):
+def test_due_finds_each_persons_digest_at_their_time(small_kb):
     make_person("ada", tz="Europe/Berlin", local="08:00")
     make_person("bob", tz="America/New_York", local="08:00")
     make_person("cy", plan=False)
     berlin_morning = at(2026, 11, 30, 7, 5)  # 08:05 in Berlin, 02:05 in New York
     found = reminders.due(berlin_morning)
-    assert {(d.kind, get_user_model().objects.get(pk=d.user_id).username) for d in found} == {
-        ("daily_agenda", "ada")
-    }
+    assert [(d.user_id, d.kinds) for d in found] == [(user_named("ada").pk, {"daily_agenda"})]
     new_york_morning = at(2026, 11, 30, 13, 5)
     assert {d.user_id for d in reminders.due(new_york_morning)} == {
-        get_user_model().objects.get(username=name).pk for name in ("ada", "bob")
+        user_named(name).pk for name in ("ada", "bob")
     }
 
 
@@ -146,26 +152,62 @@ def test_disabled_or_channel_less_people_get_nothing(small_kb):
     user = make_person("quiet")
     preferences.preference_update(user=user, enabled=False)
     make_person("nochannel", email=False)
+    no_address = make_person("noaddress")
+    get_user_model().objects.filter(pk=no_address.pk).update(email="")
     assert reminders.due(at(2026, 11, 30, 9)) == []
 
 
 def test_missed_work_is_due_when_yesterday_is_open(small_kb):
     make_person("ada")
     tuesday = at(2026, 12, 1, 9)
-    kinds = {d.kind for d in reminders.due(tuesday)}
-    assert "missed_work" in kinds
+    assert "missed_work" in reminders.due(tuesday)[0].kinds
     PlanItem.objects.filter(date=MONDAY).update(status="done")
-    assert "missed_work" not in {d.kind for d in reminders.due(tuesday)}
+    assert "missed_work" not in reminders.due(tuesday)[0].kinds
 
 
-def test_after_an_outage_only_todays_reminders_are_sent(small_kb):
+def test_after_an_outage_only_todays_digest_is_due(small_kb):
     make_person("ada")
     # The dispatcher was down all Monday; on Tuesday it catches up on Tuesday only.
     found = reminders.due(at(2026, 12, 1, 23, 59))
     assert {d.local_date for d in found} == {date(2026, 12, 1)}
 
 
-# --- claiming ---------------------------------------------------------------------------------
+def test_seven_plans_make_one_digest_that_names_each_plan(small_kb):
+    ada = make_person("ada", plan=False)
+    for days in range(4, 11):
+        make_plan(ada, team="ads-ranking" if days % 2 else "llm-research", days=days)
+    found = reminders.due(at(2026, 11, 30, 9))
+    assert len(found) == 1 and len(found[0].sections) == 7
+    ids = reminders.claim(found, at(2026, 11, 30, 9))
+    assert reminders.deliver(ids[0], now=at(2026, 11, 30, 9)) == "sent"
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    for plan in Plan.objects.filter(owner=ada):
+        assert plan.title in message.body
+    assert message.subject.startswith("Today: ")
+    assert "Ads ranking interview in 5 days" in message.subject
+    assert "LLM research interview in 4 days" in message.subject
+
+
+def test_archived_and_past_plans_send_nothing(small_kb):
+    ada = make_person("ada")
+    Plan.objects.filter(owner=ada).update(archived_at=timezone.now())
+    assert reminders.due(at(2026, 11, 30, 9)) == []
+    Plan.objects.filter(owner=ada).update(archived_at=None)
+    after_the_interview = at(2026, 12, 11, 9)
+    assert reminders.due(after_the_interview) == []
+
+
+def test_a_plan_archived_after_claiming_is_not_sent(small_kb):
+    ada = make_person("ada")
+    now = at(2026, 11, 30, 9)
+    ids = reminders.claim(reminders.due(now), now)
+    Plan.objects.filter(owner=ada).update(archived_at=timezone.now())
+    assert reminders.deliver(ids[0], now=now) == "expired"
+    assert mail.outbox == []
+
+
+# --- claiming and the outbox ------------------------------------------------------------------
 
 
 def test_dispatching_twice_claims_once(small_kb, django_capture_on_commit_callbacks):
@@ -177,21 +219,22 @@ def test_dispatching_twice_claims_once(small_kb, django_capture_on_commit_callba
     with django_capture_on_commit_callbacks(execute=True):
         second = reminders.dispatch(now, sent.append)
     assert len(first.claimed) == 1 and second.claimed == [] and second.due == []
-    assert sent == first.claimed
-    assert ReminderDelivery.objects.get().enqueued_at is not None
+    assert sent == first.claimed and first.enqueued == 1
+    assert ReminderDelivery.objects.get().enqueued_at == now
 
 
 def test_claim_ignores_rows_another_dispatcher_inserted_first(small_kb):
     make_person("ada")
-    found = reminders.due(at(2026, 11, 30, 9))
-    mine = reminders.claim(found)
-    theirs = reminders.claim(found)  # a second dispatcher that saw the same due list
+    now = at(2026, 11, 30, 9)
+    found = reminders.due(now)
+    mine = reminders.claim(found, now)
+    theirs = reminders.claim(found, now)  # a second dispatcher that saw the same due list
     assert len(mine) == 1 and theirs == []
     assert ReminderDelivery.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_dispatchers_claim_each_reminder_once(small_kb):
+def test_concurrent_dispatchers_claim_each_digest_once(small_kb):
     for index in range(5):
         make_person(f"p{index}")
     now = at(2026, 11, 30, 9)
@@ -202,7 +245,7 @@ def test_concurrent_dispatchers_claim_each_reminder_once(small_kb):
     def run():
         barrier.wait()
         try:
-            results.append(reminders.claim(found))
+            results.append(reminders.claim(found, now))
         finally:
             connection.close()
 
@@ -226,7 +269,8 @@ def test_a_failed_enqueue_leaves_the_row_for_the_next_dispatch(
         raise ConnectionError("Redis is down")
 
     with django_capture_on_commit_callbacks(execute=True):
-        reminders.dispatch(now, broker_down)  # logs, does not raise
+        report = reminders.dispatch(now, broker_down)  # logs, does not raise
+    assert report.enqueued == 0
     row = ReminderDelivery.objects.get()
     assert row.status == "pending" and row.enqueued_at is None
     sent: list[int] = []
@@ -235,23 +279,115 @@ def test_a_failed_enqueue_leaves_the_row_for_the_next_dispatch(
     assert report.requeued == [row.pk] and sent == [row.pk]
 
 
+def dispatched(now, sent):
+    """One dispatcher run whose nudges land in `sent`."""
+    report = reminders.dispatch(now, sent.append)
+    reminders.enqueue_all(report.ready, lambda _: None, now)  # on_commit does not run here
+    return report
+
+
+def test_a_lost_nudge_is_sent_again_after_the_reenqueue_delay(small_kb, settings):
+    settings.REMINDER_REENQUEUE_AFTER_SECONDS = 300
+    make_person("ada")
+    now = at(2026, 11, 30, 9)
+    sent: list[int] = []
+    first = dispatched(now, sent)
+    assert first.ready == first.claimed  # nudged, but the message never reaches a worker
+    assert dispatched(now + timedelta(minutes=4), sent).ready == []
+    assert dispatched(now + timedelta(minutes=6), sent).ready == first.claimed
+
+
+def test_a_row_whose_sender_died_is_taken_back_after_its_lease(small_kb, settings):
+    settings.REMINDER_SENDING_LEASE_SECONDS = 90
+    make_person("ada")
+    now = at(2026, 11, 30, 9)
+    (row_id,) = reminders.claim(reminders.due(now), now)
+    assert reminders._take(row_id, now) == 1  # a worker takes it, then is killed
+    assert reminders.deliver(row_id, now=now + timedelta(seconds=30)) == "skipped"
+    report = dispatched(now + timedelta(seconds=60), [])
+    assert report.recovery.lost == 0 and report.ready == []  # the lease still holds
+    report = dispatched(now + timedelta(seconds=91), [])
+    assert report.recovery.lost == 1 and report.ready == [row_id]
+    row = ReminderDelivery.objects.get()
+    assert row.status == "pending" and "lost" in row.last_error
+    assert reminders.deliver(row_id, now=now + timedelta(seconds=92)) == "sent"
+    assert len(mail.outbox) == 1
+    assert ReminderDelivery.objects.get().attempts == 2
+
+
+def test_a_failed_attempt_waits_in_the_row_and_is_sent_when_due(small_kb, settings, monkeypatch):
+    settings.REMINDER_RETRY_BASE_SECONDS = 60
+    make_person("ada")
+    now = at(2026, 11, 30, 9)
+    (row_id,) = reminders.claim(reminders.due(now), now)
+
+    def smtp_down(*args):
+        raise reminders.DeliveryFailed("email failed: connection refused")
+
+    monkeypatch.setattr(reminders, "send_email", smtp_down)
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    assert reminders.deliver(row_id, now=now) == "retrying"
+    row = ReminderDelivery.objects.get()
+    assert row.status == "pending" and row.last_error == "email failed: connection refused"
+    assert now + timedelta(seconds=30) <= row.next_attempt_at <= now + timedelta(seconds=60)
+    assert reminders.deliver(row_id, now=now + timedelta(seconds=1)) == "skipped"  # not yet
+    assert dispatched(now + timedelta(seconds=10), []).ready == []
+    monkeypatch.undo()
+    later = now + timedelta(seconds=61)
+    assert dispatched(later, []).ready == [row_id]
+    assert reminders.deliver(row_id, now=later) == "sent"
+    assert len(mail.outbox) == 1
+
+
+def test_attempts_run_out_and_the_row_fails_for_good(small_kb, settings, monkeypatch):
+    settings.REMINDER_MAX_ATTEMPTS = 2
+    settings.REMINDER_RETRY_BASE_SECONDS = 1
+    make_person("ada")
+    now = at(2026, 11, 30, 9)
+    (row_id,) = reminders.claim(reminders.due(now), now)
+    monkeypatch.setattr(
+        reminders, "send_email", lambda *a: (_ for _ in ()).throw(reminders.DeliveryFailed("x"))
+    )
+    assert reminders.deliver(row_id, now=now) == "retrying"
+    assert reminders.deliver(row_id, now=now + timedelta(minutes=1)) == "failed"
+    row = ReminderDelivery.objects.get()
+    assert row.status == "failed" and row.attempts == 2 and "gave up" in row.last_error
+    assert dispatched(now + timedelta(minutes=5), []).ready == []
+
+
+def test_a_digest_whose_day_ended_is_expired_not_sent(small_kb):
+    make_person("ada", tz="Asia/Tokyo", local="07:00")
+    now = at(2026, 11, 30, 9)  # 18:00 in Tokyo
+    (row_id,) = reminders.claim(reminders.due(now), now)
+    row = ReminderDelivery.objects.get()
+    assert row.expires_at == datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Tokyo"))
+    past_midnight = at(2026, 11, 30, 15, 1)  # 00:01 on Tuesday in Tokyo
+    assert reminders.deliver(row_id, now=past_midnight) == "skipped"
+    report = dispatched(past_midnight, [])
+    assert report.recovery.expired == 1 and row_id not in report.ready
+    assert ReminderDelivery.objects.get(pk=row_id).status == "expired"
+
+
 # --- delivery ---------------------------------------------------------------------------------
 
 
 def claimed_delivery(name="ada", **person) -> ReminderDelivery:
     make_person(name, **person)
-    ids = reminders.claim(reminders.due(at(2026, 11, 30, 9)))
+    now = at(2026, 11, 30, 9)
+    ids = reminders.claim(reminders.due(now), now)
     return ReminderDelivery.objects.get(pk=ids[0])
 
 
 def test_deliver_sends_once_however_often_it_runs(small_kb):
     delivery = claimed_delivery()
-    assert reminders.deliver(delivery.pk) == "sent"
-    assert reminders.deliver(delivery.pk) == "skipped"
+    now = at(2026, 11, 30, 9)
+    assert reminders.deliver(delivery.pk, now=now) == "sent"
+    assert reminders.deliver(delivery.pk, now=now) == "skipped"
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["ada@example.org"]
-    assert message.subject.startswith("Today's prep:")
+    assert message.subject.startswith("Today: ") and "LLM research interview" in message.subject
+    assert message.extra_headers["Message-ID"] == f"<reminder-{delivery.uid}@localhost>"
     html = message.alternatives[0][0]
     assert "mark done" in html and "/r/done/" in html
     assert "https://example.org/la" in message.body  # today's learning comes with its resources
@@ -261,35 +397,23 @@ def test_deliver_sends_once_however_often_it_runs(small_kb):
     )
 
 
-def test_a_stale_sending_row_is_taken_over_after_the_lease(small_kb):
-    delivery = claimed_delivery()
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(
-        status=DeliveryStatus.SENDING, started_at=timezone.now() - timedelta(minutes=1)
-    )
-    assert reminders.deliver(delivery.pk) == "skipped"  # someone is sending it right now
-    ReminderDelivery.objects.filter(pk=delivery.pk).update(
-        started_at=timezone.now() - reminders.SENDING_LEASE - timedelta(seconds=1)
-    )
-    assert reminders.deliver(delivery.pk) == "sent"  # that worker died: take over
-    assert len(mail.outbox) == 1
-
-
-def test_a_failing_channel_is_recorded_and_sent_channels_are_not_repeated(small_kb, monkeypatch):
-    delivery = claimed_delivery(webhook="http://127.0.0.1:9/hook")
+def test_a_failing_channel_is_retried_and_sent_channels_are_not_repeated(small_kb, monkeypatch):
+    delivery = claimed_delivery(webhook="https://93.184.215.14/hook")
     calls = []
 
-    def flaky(url, secret, payload):
-        calls.append(url)
+    def flaky(url, secret, payload, delivery_id):
+        calls.append(delivery_id)
         if len(calls) == 1:
             raise reminders.DeliveryFailed("webhook answered 503")
 
     monkeypatch.setattr(reminders, "send_webhook", flaky)
-    with pytest.raises(reminders.DeliveryFailed):
-        reminders.deliver(delivery.pk)
+    now = at(2026, 11, 30, 9)
+    assert reminders.deliver(delivery.pk, now=now) == "retrying"
     delivery.refresh_from_db()
-    assert delivery.status == "failed" and delivery.last_error == "webhook answered 503"
-    assert reminders.deliver(delivery.pk) == "sent"
-    assert len(mail.outbox) == 1 and len(calls) == 2
+    assert delivery.status == "pending" and delivery.last_error == "webhook answered 503"
+    assert delivery.channels_sent == ["email"]
+    assert reminders.deliver(delivery.pk, now=delivery.next_attempt_at) == "sent"
+    assert len(mail.outbox) == 1 and calls == [str(delivery.uid)] * 2
 
 
 def test_webhook_signature_covers_timestamp_and_body():
@@ -310,45 +434,92 @@ def test_retry_delay_grows_exponentially_and_stays_capped(settings):
 
 
 @pytest.mark.parametrize(
-    ("kind", "subject"),
+    ("day", "expected"),
     [
-        ("countdown", "day(s) until your"),
-        ("missed_work", "from yesterday are open: replan?"),
-        ("weekly_summary", "Your week:"),
-        ("daily_agenda", "Today's prep:"),
+        # Monday 30 Nov: work today. Tuesday: yesterday open. 3 and 1 days before: countdown.
+        (date(2026, 11, 30), ["Today:"]),
+        (date(2026, 12, 1), ["from yesterday is still open", "Replan"]),
+        (date(2026, 12, 6), ["This week:"]),
+        (date(2026, 12, 7), ["3 days", "until your interview on Thursday 10 December"]),
+        (date(2026, 12, 9), ["Your interview is tomorrow"]),
     ],
 )
-def test_every_kind_renders_text_and_html(small_kb, kind, subject):
-    delivery = claimed_delivery()
-    delivery.kind = kind
-    message = reminders.render(delivery)
-    assert subject in message["subject"]
-    assert message["text"].strip() and message["html"].lstrip().startswith("<!doctype html>")
-    assert message["json"]["kind"] == kind
+def test_each_section_of_the_digest_renders_in_text_and_html(small_kb, day, expected):
+    ada = make_person("ada")
+    PlanItem.objects.filter(plan__owner=ada, date__lt=day - timedelta(days=1)).update(status="done")
+    yesterday = PlanItem.objects.filter(plan__owner=ada, date=day - timedelta(days=1))
+    left_open = yesterday.exclude(kind="buffer").first()  # one item missed yesterday
+    yesterday.exclude(pk=left_open.pk if left_open else None).update(status="done")
+    moment = datetime.combine(day, time(9), tzinfo=UTC)
+    ids = reminders.claim(reminders.due(moment), moment)
+    message = reminders.render(ReminderDelivery.objects.get(pk=ids[0]))
+    for text in expected:
+        assert text in message["text"] and text in message["html"]
+    assert message["html"].lstrip().startswith("<!doctype html>")
+    assert message["json"]["plans"][0]["title"] in message["text"]
 
 
 # --- links in reminders -----------------------------------------------------------------------
 
 
-def test_mark_done_link_asks_then_marks(small_kb, client):
+def first_item_link(delivery) -> tuple[str, int]:
+    item = reminders.render(delivery)["json"]["plans"][0]["items"][0]
+    return item["done_link"].removeprefix("http://localhost:8000"), item["id"]
+
+
+def replan_path(delivery) -> str:
+    link = reminders.render(delivery)["json"]["plans"][0]["replan_link"]
+    return link.removeprefix("http://localhost:8000")
+
+
+def test_mark_done_link_names_the_item_and_plan_asks_then_marks(small_kb, client):
     delivery = claimed_delivery()
-    message = reminders.render(delivery)
-    item = message["json"]["items"][0]
-    path = item["done_link"].removeprefix("http://localhost:8000")
+    path, item_id = first_item_link(delivery)
+    item = PlanItem.objects.select_related("plan", "concept").get(pk=item_id)
     page = client.get(path)
     assert page.status_code == 200 and b"Mark this item as done?" in page.content
-    assert PlanItem.objects.get(pk=item["id"]).status == "pending"  # GET changes nothing
-    client.post(path)
-    assert PlanItem.objects.get(pk=item["id"]).status == "done"
+    text = page.content.decode()
+    assert item.plan.title in text and item.concept.title in text
+    assert f'href="http://localhost:8000/api/v1/plans/{item.plan_id}"' in text
+    assert PlanItem.objects.get(pk=item_id).status == "pending"  # GET changes nothing
+    assert b"Marked done." in client.post(path).content
+    assert PlanItem.objects.get(pk=item_id).status == "done"
+    again = client.post(path)  # a replay changes nothing more
+    assert again.status_code == 200 and PlanItem.objects.get(pk=item_id).status == "done"
 
 
-def test_replan_link_replans(small_kb, client):
+def test_a_replan_link_works_once(small_kb, client):
     delivery = claimed_delivery()
-    path = reminders.render(delivery)["json"]["replan_link"].removeprefix("http://localhost:8000")
+    path = replan_path(delivery)
+    plan = Plan.objects.get(owner__username="ada")
     response = client.post(path)
     assert b"rescheduled" in response.content
-    delivery.plan.refresh_from_db()
-    assert delivery.plan.revision == 2
+    for _ in range(2):
+        replay = client.post(path)
+        assert replay.status_code == 400 and b"has changed since this link" in replay.content
+    plan.refresh_from_db()
+    assert plan.revision == 2
+
+
+def test_revoked_links_stop_working(small_kb, client):
+    delivery = claimed_delivery()
+    done_path, item_id = first_item_link(delivery)
+    replan = replan_path(delivery)
+    preferences.preference_revoke_links(user=delivery.user)
+    for path in (done_path, replan):
+        response = client.post(path)
+        assert response.status_code == 400 and b"revoked" in response.content
+    assert PlanItem.objects.get(pk=item_id).status == "pending"
+    assert Plan.objects.get(owner__username="ada").revision == 1
+
+
+def test_a_link_for_another_persons_plan_cannot_be_made_by_editing_it(small_kb, client):
+    delivery = claimed_delivery()
+    path, _ = first_item_link(delivery)
+    token = path.rstrip("/").rsplit("/", 1)[1]
+    forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    response = client.get(reverse("planner:mark-done", args=[forged]))
+    assert response.status_code == 400 and b"not valid" in response.content
 
 
 def test_a_tampered_link_is_refused(small_kb, client):
@@ -356,15 +527,46 @@ def test_a_tampered_link_is_refused(small_kb, client):
     assert response.status_code == 400 and b"not valid" in response.content
 
 
+def test_links_expire_after_two_weeks(small_kb, client, monkeypatch):
+    delivery = claimed_delivery()
+    path, _ = first_item_link(delivery)
+    monkeypatch.setattr(links, "MAX_AGE", timedelta(seconds=-1))
+    response = client.get(path)
+    assert response.status_code == 400 and b"expired" in response.content
+
+
 # --- preferences and the command ----------------------------------------------------------
+
+
+def test_reading_preferences_stores_nothing_and_reminders_start_off(small_kb):
+    ada = get_user_model().objects.create_user("ada", email="ada@example.org")
+    make_plan(ada, tz="America/New_York")
+    preference = preferences.preference_get(user=ada)
+    assert preference.pk is None and preference.enabled is False
+    assert preference.timezone == "America/New_York"  # the plan's zone, not UTC
+    assert not ReminderPreference.objects.exists()
+    assert reminders.due(at(2026, 11, 30, 23)) == []
+    stored = preferences.preference_update(user=ada, enabled=True)
+    assert stored.pk and stored.timezone == "America/New_York"
+
+
+def test_rotating_the_webhook_secret_replaces_it(db):
+    ada = get_user_model().objects.create_user("ada")
+    first = preferences.preference_update(user=ada, enabled=True).webhook_secret
+    second = preferences.preference_rotate_webhook_secret(user=ada).webhook_secret
+    assert first != second and len(second) == 64
+    assert ReminderPreference.objects.get(user=ada).webhook_secret == second
 
 
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
         ({"timezone": "Mars/Base"}, "timezone"),
+        ({"timezone": 5}, "timezone"),
         ({"local_time": "25:00"}, "local_time"),
         ({"webhook_url": "ftp://x"}, "webhook_url"),
+        ({"webhook_url": "http://169.254.169.254/latest/meta-data/"}, "webhook_url"),
+        ({"webhook_url": "http://127.0.0.1:6379/"}, "webhook_url"),
         ({"days_off": [7]}, "days_off"),
         ({"enabled": "yes"}, "enabled"),
         ({"colour": "red"}, "colour"),
@@ -372,7 +574,7 @@ def test_a_tampered_link_is_refused(small_kb, client):
 )
 def test_bad_preferences_name_the_field_and_change_nothing(changes, field):
     user = get_user_model().objects.create_user("ada")
-    before = preferences.preference_get(user=user)
+    before = preferences.preference_update(user=user, timezone="Europe/Berlin")
     with pytest.raises(PlanInputError) as error:
         preferences.preference_update(user=user, **changes)
     assert error.value.field == field
@@ -388,22 +590,41 @@ def test_send_reminders_dry_run_lists_and_claims_nothing(small_kb):
     make_person("ada")
     out = StringIO()
     call_command("send_reminders", "--dry-run", "--now", "2026-11-30T09:00:00+00:00", stdout=out)
-    assert "daily_agenda" in out.getvalue() and "1 reminder(s) due (dry run)" in out.getvalue()
+    assert "daily_agenda" in out.getvalue() and "1 digest(s) due (dry run)" in out.getvalue()
     assert ReminderDelivery.objects.count() == 0
 
 
-def test_send_reminders_claims_and_delivers(small_kb, settings, django_capture_on_commit_callbacks):
+@pytest.mark.django_db(transaction=True)
+def test_send_reminders_claims_and_delivers(small_kb, monkeypatch):
     from prepgraph.celery import app
 
     make_person("ada")
+    monkeypatch.setattr(timezone, "now", lambda: at(2026, 11, 30, 9))
     app.conf.task_always_eager = True  # the real task, run inline: no broker in this test
+    out = StringIO()
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("send_reminders", "--now", "2026-11-30T09:00:00+00:00", stdout=StringIO())
+        call_command("send_reminders", "--now", "2026-11-30T09:00:00+00:00", stdout=out)
     finally:
         app.conf.task_always_eager = False
     assert ReminderDelivery.objects.get().status == "sent"
     assert len(mail.outbox) == 1
+    assert "1 claimed, 0 due again" in out.getvalue()
+    assert "1 enqueued for the workers" in out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_reminders_says_when_the_broker_took_nothing(small_kb, monkeypatch):
+    from planner.management.commands import send_reminders
+
+    make_person("ada")
+
+    def broker_down(_):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr(send_reminders.deliver_reminder, "delay", broker_down)
+    with pytest.raises(CommandError, match=r"only 0 of 1 reminder\(s\) reached the broker"):
+        call_command("send_reminders", "--now", "2026-11-30T09:00:00+00:00", stdout=StringIO())
+    assert ReminderDelivery.objects.get().status == "pending"  # still owed
 
 
 def test_send_reminders_names_a_bad_now():

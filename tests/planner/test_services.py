@@ -1,3 +1,4 @@
+import dataclasses
 import json
 from datetime import date, datetime, time, timedelta
 from io import StringIO
@@ -6,6 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from kb.errors import UnknownConcept
@@ -376,3 +379,248 @@ def test_a_long_target_list_still_makes_a_title_that_fits(small_kb):
     io.import_text(json.dumps({"format": "prepgraph/1", "teams": [long_team]}))
     plan = services.create_plan(inputs=inputs(), today=MONDAY)
     assert len(plan.title) <= 200 and plan.title.endswith("interview on 2026-12-18")
+
+
+# --- replan continues partial work ---------------------------------------------------------
+
+
+def learn_sessions(plan: Plan, slug: str, **filters) -> list[PlanItem]:
+    return list(plan.items.filter(kind="learn", concept_slug=slug, **filters).order_by("date"))
+
+
+def first_split(plan: Plan) -> tuple[str, list[PlanItem]]:
+    """The first concept the plan split into parts, and its sessions."""
+    first = plan.items.filter(kind="learn", parts__gt=1).order_by("date", "order").first()
+    return first.concept_slug, learn_sessions(plan, first.concept_slug)
+
+
+def test_replan_schedules_only_the_rest_of_a_split_concept_and_numbers_on(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    parts = learn_sessions(plan, "transformer")
+    assert len(parts) > 1
+    full = sum(item.minutes for item in parts)
+    # Everything learned up to the transformer's first part is done, then its first part.
+    for item in plan.items.filter(kind="learn", date__lt=parts[0].date):
+        services.mark_item(item=item, status="done")
+    services.mark_item(item=parts[0], status="done")
+    today = parts[0].date + timedelta(days=1)
+
+    plan = services.replan(plan=plan, today=today)
+
+    new = learn_sessions(plan, "transformer", date__gte=today, status="pending")
+    assert parts[0].minutes + sum(item.minutes for item in new) == full
+    assert [(item.part, item.parts) for item in new] == [
+        (2 + n, 1 + len(new)) for n in range(len(new))
+    ]
+    note = f"continued: {parts[0].minutes} of {full} min done"
+    assert {item.note for item in new} == {note}
+    known = services.plan_inputs(plan).known
+    assert "self-attention" in known and "transformer" not in known  # begun, not learned
+    assert plan.summary["learned"].count("transformer") == 1
+    assert plan.summary["coverage"] == 1.0
+    # BERT still waits for the transformer's last session.
+    bert = learn_sessions(plan, "bert", date__gte=today)
+    assert bert and all(item.date >= new[-1].date for item in bert)
+    text = formats.to_table(formats.plan_payload(plan))
+    done = f"{parts[0].minutes} of {full} min done"
+    assert f"Transformer (part 2/{1 + len(new)}, {done})" in text
+
+
+def test_a_concept_finished_after_a_replan_counts_as_learned_though_a_missed_part_stays_pending(
+    small_kb,
+):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    slug, parts = first_split(plan)
+    services.mark_item(item=parts[0], status="done")
+    # The day of part 2 passes unmarked: it stays in the history as pending.
+    later = parts[1].date + timedelta(days=1)
+    plan = services.replan(plan=plan, today=later)
+    for item in learn_sessions(plan, slug, date__gte=later, status="pending"):
+        services.mark_item(item=item, status="done")
+    assert learn_sessions(plan, slug, status="pending")  # the missed part 2
+
+    assert slug in services.learned_concepts(plan)
+    plan = services.replan(plan=plan, today=later + timedelta(days=1))
+    assert slug in services.plan_inputs(plan).known
+    assert not learn_sessions(plan, slug, date__gt=later, status="pending")
+
+
+def test_progress_counts_done_minutes_of_concepts_begun_and_not_finished(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    slug, parts = first_split(plan)
+    services.mark_item(item=parts[0], status="done")
+    progress = services.study_progress(plan)
+    assert progress.learned == frozenset()
+    assert progress.minutes == {slug: parts[0].minutes}
+    assert progress.sessions == {slug: 1}
+    for item in parts[1:]:
+        services.mark_item(item=item, status="done")
+    assert services.study_progress(plan).learned == {slug}
+    assert services.study_progress(plan).minutes == {}
+
+
+# --- replan keeps every input, the resolved role included -----------------------------------
+
+
+def test_replan_keeps_the_role_the_plan_was_made_with(small_kb):
+    # llm-research is a research-scientist team; this person interviews as an ML engineer.
+    plan = services.create_plan(inputs=inputs(role="ml-engineer"), today=MONDAY)
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=1))
+    assert services.plan_inputs(plan).role == "ml-engineer"
+    assert formats.plan_payload(plan)["role"] == "ml-engineer"
+    mocks = set(plan.items.filter(kind="mock").values_list("stage", flat=True))
+    assert mocks == {"ml-coding", "ml-concepts"}
+
+
+def test_a_plan_without_a_role_stores_the_teams_and_keeps_it(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    assert services.plan_inputs(plan).role == "research-scientist"
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=1))
+    assert services.plan_inputs(plan).role == "research-scientist"
+
+
+def test_replan_from_the_command_line_keeps_the_role(small_kb, frozen_today):
+    get_user_model().objects.create_user("ada")
+    run_plan(*BASE_ARGS, "--role", "ml-engineer", "--save", "--user", "ada")
+    plan = services.replan(plan=Plan.objects.get(), today=MONDAY + timedelta(days=2))
+    assert formats.plan_payload(plan)["role"] == "ml-engineer"
+    assert not plan.items.filter(kind="mock", stage="research-talk").exists()
+
+
+def test_rows_stored_before_the_role_was_an_input_still_load_and_replan(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    # What create_plan used to write: the inputs as given (role None) plus the resolved role.
+    old_row = inputs().to_json() | {"role": "ml-engineer"}
+    Plan.objects.filter(pk=plan.pk).update(inputs=old_row)
+    plan.refresh_from_db()
+    assert services.plan_inputs(plan) == inputs(role="ml-engineer")
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=1))
+    assert services.plan_inputs(plan).role == "ml-engineer"
+
+
+# Every PlanInputs field, with a value unlike the one `inputs()` gives it.
+CHANGED_INPUTS = {
+    "interview": MONDAY + timedelta(days=16),
+    "timezone": "America/New_York",
+    "interview_time": time(14, 30),
+    "team": "ads-ranking",
+    "tracks": {"nlp": 0.5},
+    "targets": ("k-means",),
+    "start": MONDAY + timedelta(days=1),
+    "hours_per_weekday": (1.5, 1.5, 1.5, 1.5, 1.5, 3.0, 3.0),
+    "blackout": (MONDAY + timedelta(days=5),),
+    "known": ("linear-algebra",),
+    "shaky": ("softmax",),
+    "role": "ml-engineer",
+    "include_recommended": True,
+    "min_session_minutes": 45,
+    "study_time": time(7, 15),
+}
+
+
+def test_the_round_trip_test_covers_every_input():
+    assert set(CHANGED_INPUTS) == {f.name for f in dataclasses.fields(PlanInputs)}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGED_INPUTS))
+def test_every_input_survives_create_and_replan(small_kb, monkeypatch, name):
+    requests = []
+    real_build = services.core.build_schedule
+
+    def spy(graph, request):
+        requests.append(request)
+        return real_build(graph, request)
+
+    monkeypatch.setattr(services.core, "build_schedule", spy)
+    given = inputs(**{name: CHANGED_INPUTS[name]})
+    plan = services.create_plan(inputs=given, today=MONDAY)
+    today = MONDAY + timedelta(days=2)
+    plan = services.replan(plan=plan, today=today)
+
+    stored = services.plan_inputs(plan)
+    expected = dataclasses.replace(given, start=today)
+    if given.role is None:  # the team's, stored as resolved
+        team_role = {"llm-research": "research-scientist", "ads-ranking": "ml-engineer"}
+        expected = dataclasses.replace(expected, role=team_role[given.team])
+    assert getattr(stored, name) == getattr(expected, name)
+    assert stored == expected
+    made, rebuilt = requests
+    same = ("minutes_by_weekday", "relevance", "known", "shaky", "blackout", "mocks",
+            "include_recommended", "min_session_minutes", "interview")  # fmt: skip
+    for field_name in same:
+        assert getattr(rebuilt, field_name) == getattr(made, field_name), field_name
+
+
+def test_replan_with_new_hours_changes_them_and_keeps_the_rest(small_kb):
+    given = inputs(role="ml-engineer", known=("linear-algebra",), study_time=time(6, 0))
+    plan = services.create_plan(inputs=given, today=MONDAY)
+    hours = (1.0, 1.0, 1.0, 1.0, 1.0, 2.0, 2.0)
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=1), hours_per_weekday=hours)
+    assert services.plan_inputs(plan) == dataclasses.replace(
+        given, start=MONDAY + timedelta(days=1), hours_per_weekday=hours
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.builds(
+        PlanInputs,
+        interview=st.dates(),
+        timezone=st.sampled_from(["UTC", "Europe/Berlin"]),
+        interview_time=st.times(),
+        team=st.none() | st.text(min_size=1, max_size=8),
+        tracks=st.dictionaries(st.text(max_size=5), st.floats(0.01, 1), max_size=3),
+        targets=st.lists(st.text(max_size=5), max_size=3).map(tuple),
+        start=st.none() | st.dates(),
+        hours_per_weekday=st.lists(st.floats(0, 24), min_size=7, max_size=7).map(tuple),
+        blackout=st.lists(st.dates(), max_size=3).map(tuple),
+        known=st.lists(st.text(max_size=5), max_size=3).map(tuple),
+        shaky=st.lists(st.text(max_size=5), max_size=3).map(tuple),
+        role=st.none() | st.sampled_from(["ml-engineer", "research-scientist"]),
+        include_recommended=st.booleans(),
+        min_session_minutes=st.integers(5, 240),
+        study_time=st.times(),
+    )
+)
+def test_plan_inputs_survive_a_trip_through_json(given_inputs):
+    stored = json.loads(json.dumps(given_inputs.to_json()))
+    assert PlanInputs.from_json(stored) == given_inputs
+
+
+# --- marking while a replan runs ----------------------------------------------------------------
+
+
+def test_marking_an_item_a_replan_deleted_is_plan_changed_and_writes_nothing(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    stale = plan.items.filter(date=MONDAY + timedelta(days=1), kind="learn").first()
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=1))
+    before = list(plan.items.values_list("pk", "status", "completed_at"))
+
+    with pytest.raises(services.PlanChanged) as error:
+        services.mark_item(item=stale, status="done")
+
+    assert error.value.code == "plan_changed"
+    assert error.value.details == {"plan": plan.pk, "item": stale.pk, "revision": 2}
+    assert "reload" in error.value.message
+    assert list(plan.items.values_list("pk", "status", "completed_at")) == before
+
+
+def test_a_mark_for_an_older_revision_is_refused_when_the_caller_says_which_it_saw(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    kept = plan.items.filter(date=MONDAY).first()  # before the replan's today: history, kept
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=1))
+    with pytest.raises(services.PlanChanged, match="you saw revision 1, it is now at revision 2"):
+        services.mark_item(item=kept, status="done", revision=1)
+    kept.refresh_from_db()
+    assert kept.status == "pending"
+    marked = services.mark_item(item=kept, status="done", revision=2)
+    assert marked.status == "done" and marked.plan.revision == 2
+
+
+def test_an_id_the_plan_never_had_is_not_found_rather_than_changed(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    other = services.create_plan(inputs=inputs(), today=MONDAY)
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=1))
+    for item_id in (other.items.first().pk, 10**12):
+        with pytest.raises(services.PlanItemNotFound):
+            services.mark_plan_item(plan=plan, item_id=item_id, status="done")

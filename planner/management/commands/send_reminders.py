@@ -1,11 +1,14 @@
-"""Run the reminder dispatcher once: claim what is due now and enqueue its delivery.
+"""Run the reminder dispatcher once: settle the outbox, claim what is due, nudge the workers.
 
 Beat does this every minute; this command is for operators and cron-less
-setups. --dry-run only lists what is due and claims nothing.
+setups. --dry-run only lists what is due and changes nothing. It says how
+many nudges reached the broker, so a Redis outage shows instead of hiding
+behind "claimed".
 """
 
 from datetime import datetime
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -35,13 +38,25 @@ class Command(BaseCommand):
                 raise CommandError("--now: give a UTC offset, e.g. 2026-12-01T08:00:00+00:00")
         report = reminders.dispatch(moment, deliver_reminder.delay, dry_run=dry_run)
         for item in report.due:
-            self.stdout.write(
-                f"  {item.local_date}  user {item.user_id}  plan {item.plan_id}  {item.kind}"
-            )
+            kinds = ", ".join(sorted(item.kinds))
+            plans = len(item.sections)
+            self.stdout.write(f"  {item.local_date}  user {item.user_id}  {plans} plan(s)  {kinds}")
         if dry_run:
-            self.stdout.write(self.style.SUCCESS(f"{len(report.due)} reminder(s) due (dry run)"))
-        else:
-            claimed, requeued = len(report.claimed), len(report.requeued)
-            self.stdout.write(
-                self.style.SUCCESS(f"{claimed} claimed and enqueued, {requeued} re-enqueued")
+            self.stdout.write(self.style.SUCCESS(f"{len(report.due)} digest(s) due (dry run)"))
+            return
+        recovery = report.recovery
+        self.stdout.write(
+            f"{len(report.claimed)} claimed, {len(report.requeued)} due again, "
+            f"{recovery.lost} taken back from lost workers, {recovery.expired} expired"
+        )
+        enqueued, waiting = report.enqueued, len(report.ready)
+        if enqueued is None:  # called inside a transaction: the nudges wait for its commit
+            self.stdout.write(f"{waiting} to enqueue when the transaction commits")
+            return
+        if enqueued < waiting:
+            raise CommandError(
+                f"only {enqueued} of {waiting} reminder(s) reached the broker "
+                f"({settings.CELERY_BROKER_URL}); they stay owed in the database and "
+                "the next dispatch sends them"
             )
+        self.stdout.write(self.style.SUCCESS(f"{enqueued} enqueued for the workers"))
