@@ -18,12 +18,43 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import redis
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from planner import preferences, services
+from planner.services import PlanInputs
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def make_person(name: str, receiver_url: str | None):
+    """Someone whose digest is due now: reminders at 00:00 UTC, a plan with work today."""
+    user = get_user_model().objects.create_user(name, email=f"{name}@example.org")
+    preferences.preference_update(
+        user=user,
+        enabled=True,
+        timezone="UTC",
+        local_time="00:00",
+        webhook_url=receiver_url or "",
+    )
+    today = timezone.now().date()
+    services.create_plan(
+        owner=user,
+        inputs=PlanInputs(
+            team="llm-research",
+            interview=today + timedelta(days=10),
+            start=today,
+            timezone="UTC",
+            hours_per_weekday=(2,) * 7,
+        ),
+        today=today,
+    )
+    return user
 
 
 def free_port() -> int:

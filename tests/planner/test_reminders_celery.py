@@ -19,7 +19,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.contrib.auth import get_user_model
 from django.core import mail
 from django.utils import timezone
 from kombu import Connection
@@ -29,6 +28,7 @@ from planner.models import Plan, ReminderDelivery
 from planner.services import PlanInputs
 from planner.tasks import deliver_reminder
 from prepgraph.celery import app
+from tests.planner.faults import make_person
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,21 +76,7 @@ def wait_for(condition, timeout=20.0):
 @pytest.fixture
 def person(small_kb):
     """Ada, with reminders at 00:00 UTC (so they are due now) and a plan with work today."""
-    user = get_user_model().objects.create_user("ada", email="ada@example.org")
-    preferences.preference_update(user=user, enabled=True, timezone="UTC", local_time="00:00")
-    today = timezone.now().date()
-    services.create_plan(
-        owner=user,
-        inputs=PlanInputs(
-            team="llm-research",
-            interview=today + timedelta(days=10),
-            start=today,
-            timezone="UTC",
-            hours_per_weekday=(2,) * 7,
-        ),
-        today=today,
-    )
-    return user
+    return make_person("ada", None)
 
 
 def test_plan_to_dispatcher_to_broker_to_worker_to_email(worker, person):

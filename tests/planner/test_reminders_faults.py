@@ -15,16 +15,13 @@ import os
 import signal
 import threading
 import time
-from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
-from planner import preferences, reminders, services
+from planner import reminders
 from planner.models import ReminderDelivery
-from planner.services import PlanInputs
 from planner.tasks import deliver_reminder
 from prepgraph.celery import app
 from tests.planner.faults import (
@@ -33,6 +30,7 @@ from tests.planner.faults import (
     Worker,
     alive,
     mailbox_ids,
+    make_person,
     redis_server_binary,
     wait_for,
 )
@@ -119,31 +117,6 @@ def receiver():
     found = Receiver()
     yield found
     found.close()
-
-
-def make_person(name: str, receiver_url: str | None):
-    """Someone whose digest is due now: reminders at 00:00 UTC, a plan with work today."""
-    user = get_user_model().objects.create_user(name, email=f"{name}@example.org")
-    preferences.preference_update(
-        user=user,
-        enabled=True,
-        timezone="UTC",
-        local_time="00:00",
-        webhook_url=receiver_url or "",
-    )
-    today = timezone.now().date()
-    services.create_plan(
-        owner=user,
-        inputs=PlanInputs(
-            team="llm-research",
-            interview=today + timedelta(days=10),
-            start=today,
-            timezone="UTC",
-            hours_per_weekday=(2,) * 7,
-        ),
-        today=today,
-    )
-    return user
 
 
 def broker_sender(url: str):
