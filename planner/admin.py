@@ -5,6 +5,8 @@ reported on the form's field (a ModelForm clean), never raised from
 `save_model`, which the admin does not catch.
 """
 
+import calendar
+
 from django import forms
 from django.contrib import admin
 
@@ -38,13 +40,32 @@ class PlanItemInline(admin.TabularInline):
 
 @admin.register(Plan)
 class PlanAdmin(RefusedWritesAsMessages):
+    """Plans come from the planner: dates, zone and owner change only by a replan, never here."""
+
     list_display = ["title", "owner", "team", "interview_at", "revision", "archived_at"]
     list_filter = ["team", "timezone", ("archived_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "owner__username", "team__slug"]
-    readonly_fields = ["uid", "inputs", "summary", "revision", "created_at", "updated_at"]
-    exclude = ["feed_token"]
+    fields = ["title", "owner", "team", "interview_at", "timezone", "start_date", "revision",
+              "archived_at", "uid", "inputs", "summary", "created_at", "updated_at"]  # fmt: skip
+    readonly_fields = [name for name in fields if name != "title"]
     list_select_related = ["owner", "team"]
     inlines = [PlanItemInline]
+    actions = ["archive", "unarchive"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Archive (no more reminders)")
+    def archive(self, request, queryset):
+        for plan in queryset:
+            services.plan_archive(plan=plan, archived=True)
+        self.message_user(request, f"Archived {queryset.count()} plan(s).")
+
+    @admin.action(description="Bring back from the archive")
+    def unarchive(self, request, queryset):
+        for plan in queryset:
+            services.plan_archive(plan=plan, archived=False)
+        self.message_user(request, f"Brought back {queryset.count()} plan(s).")
 
 
 @admin.register(PlanItem)
@@ -69,6 +90,13 @@ class ReminderPreferenceForm(forms.ModelForm):
     """Checks the values with planner.preferences, so the admin takes what the API takes."""
 
     webhook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    days_off = forms.TypedMultipleChoiceField(
+        choices=list(enumerate(calendar.day_name)),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Days without reminders.",
+    )
 
     class Meta:
         model = ReminderPreference

@@ -25,6 +25,10 @@ from planner.models import ItemStatus, Plan, PlanItem, ReminderPreference
 MARK_DONE_SALT = "prepgraph.mark-done"
 REPLAN_SALT = "prepgraph.replan"
 MAX_AGE = timedelta(days=14)
+REPLANNED = (
+    "Your plan has changed since this link was sent (it was replanned), "
+    "so the link no longer applies. Open your plan to continue."
+)
 
 
 class LinkInvalid(ApplicationError):
@@ -48,8 +52,8 @@ def replan_link(plan: Plan, preference: ReminderPreference) -> str:
 
 
 def plan_url(plan: Plan) -> str:
-    """Where a person follows the plan (the API's plan document until web pages exist)."""
-    return settings.SITE_URL + reverse("api:plan-detail", args=[plan.pk])
+    """Where a person reads the plan (sign-in required, owner only)."""
+    return settings.SITE_URL + reverse("planner:plan", args=[plan.pk])
 
 
 def _binding(plan: Plan, preference: ReminderPreference) -> dict[str, Any]:
@@ -81,10 +85,7 @@ def _check_binding(data: dict[str, Any], plan: Plan) -> None:
     if key is None or key != data["k"]:
         raise LinkInvalid("This link was revoked. Open your plan to continue.")
     if plan.revision != data["r"]:
-        raise LinkInvalid(
-            "Your plan has changed since this link was sent (it was replanned), "
-            "so the link no longer applies. Open your plan to continue."
-        )
+        raise LinkInvalid(REPLANNED)
 
 
 def mark_done_target(token: str) -> LinkTarget:
@@ -97,6 +98,8 @@ def mark_done_target(token: str) -> LinkTarget:
     )
     if item is None:
         raise LinkInvalid("This item is no longer in your plan. Open your plan to continue.")
+    if item.plan.archived_at is not None:
+        raise LinkInvalid("This plan is archived.")
     _check_binding(data, item.plan)
     return LinkTarget(plan=item.plan, item=item)
 
@@ -119,7 +122,13 @@ def mark_done_from_link(token: str) -> LinkTarget:
     with transaction.atomic():
         target = mark_done_target(token)
         if target.item.status != ItemStatus.DONE:
-            services.mark_item(item=target.item, status=ItemStatus.DONE)
+            # mark_item checks the revision again under the plan's lock: a replan that
+            # commits between the check above and this write makes it a refusal.
+            revision = _read(token, MARK_DONE_SALT)["r"]
+            try:
+                services.mark_item(item=target.item, status=ItemStatus.DONE, revision=revision)
+            except services.PlanChanged:
+                raise LinkInvalid(REPLANNED) from None
     return target
 
 

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -173,7 +173,11 @@ def due(now: datetime) -> list[Due]:
         .values_list("user_id", "timezone", "local_time", "days_off")
     )
     for user_id, tz_name, at, days_off in preferences.iterator(chunk_size=BATCH_SIZE):
-        local_date = is_due_today(now, tz_name, at, days_off)
+        try:
+            local_date = is_due_today(now, tz_name, at, days_off)
+        except (ZoneInfoNotFoundError, ValueError):  # one bad row must not stop everyone's
+            log.error("user %s: unknown reminder time zone %r; skipped", user_id, tz_name)
+            continue
         if local_date is not None:
             people[user_id] = (local_date, tz_name)
     if not people:
@@ -215,10 +219,15 @@ def due(now: datetime) -> list[Due]:
         today = people[owner_id][0]
         if (owner_id, today) in claimed:
             continue
+        try:
+            interview_date = interview_at.astimezone(ZoneInfo(tz_name)).date()
+        except (ZoneInfoNotFoundError, ValueError):
+            log.error("plan %s: unknown time zone %r; skipped", plan_id, tz_name)
+            continue
         yesterday = today - timedelta(days=1)
         kinds = kinds_for_day(
             today,
-            interview_at.astimezone(ZoneInfo(tz_name)).date(),
+            interview_date,
             has_items_today=counts.get((plan_id, today), 0) > 0,
             missed_yesterday=counts.get((plan_id, yesterday), 0) if start <= yesterday else 0,
         )

@@ -5,11 +5,26 @@ link previews and mail scanners that fetch URLs cannot mark work done.
 Checking a link (signature, revision, revocation) is planner.links' job.
 """
 
-from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from kb.errors import ApplicationError
-from planner import links
+from planner import formats, links
+from planner.models import Plan
+
+
+@login_required
+@require_GET
+def plan_detail(request, pk: int):
+    """A plan to read, day by day: where the links in reminders lead back to."""
+    plan = get_object_or_404(Plan, pk=pk, owner=request.user)
+    payload = formats.plan_payload(plan)
+    return render(
+        request,
+        "planner/plan.html",
+        {"plan": plan, "days": payload["days"], "summary": payload["summary"]},
+    )
 
 
 def _link_view(find, act, question: str, done: str):

@@ -28,10 +28,12 @@ listed network.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -293,19 +295,38 @@ def _destination(url: str) -> tuple[_Target, list[_Address]]:
 def post(url: str, body: bytes, headers: dict[str, str], *, timeout: float) -> int:
     """Send-time: re-validate, resolve, connect to a vetted address, POST, return the 2xx status.
 
-    Raises WebhookFailed otherwise. `timeout` bounds each connect, send and
-    read. The response body is not read: the status is all a reminder needs,
-    and a slow body must not turn a delivered reminder into a retry.
+    Raises WebhookFailed otherwise. `timeout` bounds the whole request, not
+    each read: a receiver that drips a header line every few seconds would
+    otherwise hold a worker until the task's time limit. At the deadline the
+    socket is shut down, which ends any read in progress. The response body
+    is not read: the status is all a reminder needs.
     """
     target, addresses = _destination(url)
     connection = _CONNECTIONS[target.scheme](target, addresses, timeout)
+    expired = threading.Event()
+
+    def cut_off() -> None:
+        expired.set()
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    deadline = threading.Timer(timeout, cut_off)
+    deadline.daemon = True
+    deadline.start()
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         status = connection.getresponse().status
     except (OSError, http.client.HTTPException) as exc:  # timeouts and TLS errors are OSErrors
+        if expired.is_set():
+            raise WebhookFailed(f"webhook did not answer within {timeout:g} s") from exc
         raise WebhookFailed(f"webhook unreachable: {str(exc) or type(exc).__name__}") from exc
     finally:
+        deadline.cancel()
         connection.close()
+    if expired.is_set():  # cut off mid-headers: http.client took the shutdown for their end
+        raise WebhookFailed(f"webhook did not answer within {timeout:g} s")
     if 300 <= status < 400:
         raise WebhookFailed(f"webhook answered {status}; redirects are not followed")
     if not 200 <= status < 300:

@@ -9,6 +9,7 @@ from drf_spectacular.views import (
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("api.urls")),
     # The schema changes only with a deploy; generating it costs ~0.5 s, so keep it an hour.
     path("api/schema/", cache_page(60 * 60)(SpectacularAPIView.as_view()), name="schema"),

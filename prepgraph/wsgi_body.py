@@ -32,12 +32,22 @@ def is_chunked(environ: dict[str, Any]) -> bool:
     return "chunked" in (coding.strip().lower() for coding in codings.split(","))
 
 
-def body_limit(path_info: str) -> int | None:
+def has_credentials(environ: dict[str, Any]) -> bool:
+    """Does the request carry a token or a session cookie (checked later, by the view)?"""
+    cookie = environ.get("HTTP_COOKIE", "")
+    return bool(environ.get("HTTP_AUTHORIZATION")) or f"{settings.SESSION_COOKIE_NAME}=" in cookie
+
+
+def body_limit(path_info: str, *, with_credentials: bool = True) -> int | None:
     """The most bytes the view at `path_info` reads: DATA_UPLOAD_MAX_MEMORY_SIZE, unless its
     parsers read more themselves (the KB import's InterchangeParser: API_IMPORT_MAX_BYTES).
 
+    The larger limit is only for requests with credentials: the body is read before the
+    view can refuse an anonymous caller, who must not make every process buffer 16 MiB.
     None means no limit (DATA_UPLOAD_MAX_MEMORY_SIZE = None, as in Django).
     """
+    if not with_credentials:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     try:
         view = resolve(path_info).func
     except Resolver404:
@@ -89,7 +99,7 @@ class ChunkedBodyMiddleware:
                 "length_required",
                 "This server cannot read a chunked request body; send it with a Content-Length.",
             )
-        limit = body_limit(environ.get("PATH_INFO", "/"))
+        limit = body_limit(environ.get("PATH_INFO", "/"), with_credentials=has_credentials(environ))
         try:
             body = read_body(environ["wsgi.input"], limit)
         except OSError:  # the client went away mid-body, or sent a malformed chunk

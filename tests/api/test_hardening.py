@@ -158,11 +158,29 @@ def test_the_import_endpoint_takes_chunked_bodies_up_to_its_own_limit(settings, 
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
     settings.API_IMPORT_MAX_BYTES = 1000
     inner = Recorder()
-    assert call(ChunkedBodyMiddleware(inner), chunked_environ(b"x" * 1000, path))[0] == "200 OK"
+    token = {"HTTP_AUTHORIZATION": "Token abc"}
+    big = chunked_environ(b"x" * 1000, path, **token)
+    assert call(ChunkedBodyMiddleware(inner), big)[0] == "200 OK"
     assert len(inner.body) == 1000
-    status, _, body = call(ChunkedBodyMiddleware(inner), chunked_environ(b"x" * 1001, path))
+    status, _, body = call(
+        ChunkedBodyMiddleware(inner), chunked_environ(b"x" * 1001, path, **token)
+    )
     assert status == "413 Request Entity Too Large"
     assert json.loads(body)["error"]["message"] == "The request body is larger than 1000 bytes."
+
+
+def test_an_anonymous_chunked_body_gets_only_the_common_limit_before_authentication(settings):
+    """The body is read before the view can say 401: a stranger must not make it buffer 16 MiB."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    settings.API_IMPORT_MAX_BYTES = 1000
+    inner = Recorder()
+    status, _, _ = call(
+        ChunkedBodyMiddleware(inner), chunked_environ(b"x" * 101, "/api/v1/import/")
+    )
+    assert status == "413 Request Entity Too Large" and inner.environ is None
+    session = {"HTTP_COOKIE": f"{settings.SESSION_COOKIE_NAME}=abc"}
+    allowed = chunked_environ(b"x" * 101, "/api/v1/import/", **session)
+    assert call(ChunkedBodyMiddleware(inner), allowed)[0] == "200 OK"
 
 
 def test_body_limits_follow_the_view_at_the_path(settings):

@@ -28,7 +28,7 @@ def preference_form(owner, **changes) -> dict:
         "webhook_url": "",
         "local_time": "08:00",
         "timezone": "Europe/Berlin",
-        "days_off": "[]",
+        "days_off": [],
     }
     data.update(changes)
     return {key: value for key, value in data.items() if value is not None}
@@ -40,7 +40,8 @@ def preference_form(owner, **changes) -> dict:
         ({"timezone": "Mars/Base"}, "unknown time zone &#x27;Mars/Base&#x27;"),
         ({"webhook_url": "http://169.254.169.254/latest/meta-data/"}, "link-local"),
         ({"webhook_url": "http://127.0.0.1:6379/"}, "loopback"),
-        ({"days_off": "[9]"}, "days_off: must be a list of weekdays"),
+        ({"days_off": ["9"]}, "Select a valid choice. 9 is not one of the available choices."),
+        ({"days_off": ["[" * 3000 + "]" * 3000]}, "is not one of the available choices"),
     ],
 )
 def test_a_bad_preference_in_the_admin_is_a_form_error_and_changes_nothing(
@@ -58,7 +59,7 @@ def test_a_bad_preference_in_the_admin_is_a_form_error_and_changes_nothing(
 def test_a_good_preference_in_the_admin_is_stored_through_the_service(staff_client):
     ada = get_user_model().objects.create_user("ada")
     url = reverse("admin:planner_reminderpreference_add")
-    response = staff_client.post(url, preference_form(ada, days_off="[6, 5, 6]"))
+    response = staff_client.post(url, preference_form(ada, days_off=["6", "5", "6"]))
     assert response.status_code == 302, response.content.decode()[:2000]
     stored = ReminderPreference.objects.get(user=ada)
     assert stored.timezone == "Europe/Berlin" and stored.days_off == [5, 6]
@@ -92,3 +93,26 @@ def test_plan_items_cannot_be_added_in_the_admin(staff_client, small_kb):
     change = reverse("admin:planner_planitem_change", args=[item.pk])
     assert staff_client.post(change, {"status": "done"}).status_code == 302
     assert PlanItem.objects.get(pk=item.pk).status == "done"
+
+
+def test_plans_are_not_added_or_rescheduled_in_the_admin_but_can_be_archived(
+    staff_client, small_kb
+):
+    assert staff_client.get(reverse("admin:planner_plan_add")).status_code == 403
+    ada = get_user_model().objects.create_user("ada")
+    today = date.today()
+    plan = services.create_plan(
+        owner=ada,
+        inputs=PlanInputs(team="ads-ranking", interview=today + timedelta(days=5), start=today),
+        today=today,
+    )
+    change = reverse("admin:planner_plan_change", args=[plan.pk])
+    form = {"title": "Renamed", "timezone": "Mars/Olympus", "items-TOTAL_FORMS": "0",
+            "items-INITIAL_FORMS": "0"}  # fmt: skip
+    assert staff_client.post(change, form).status_code == 302
+    plan.refresh_from_db()
+    assert (plan.title, plan.timezone) == ("Renamed", "UTC")  # the zone is read-only here
+    listing = reverse("admin:planner_plan_changelist")
+    staff_client.post(listing, {"action": "archive", "_selected_action": [plan.pk]})
+    plan.refresh_from_db()
+    assert plan.archived_at is not None

@@ -480,7 +480,7 @@ def test_mark_done_link_names_the_item_and_plan_asks_then_marks(small_kb, client
     assert page.status_code == 200 and b"Mark this item as done?" in page.content
     text = page.content.decode()
     assert item.plan.title in text and item.concept.title in text
-    assert f'href="http://localhost:8000/api/v1/plans/{item.plan_id}"' in text
+    assert f'href="http://localhost:8000/plans/{item.plan_id}/"' in text
     assert PlanItem.objects.get(pk=item_id).status == "pending"  # GET changes nothing
     assert b"Marked done." in client.post(path).content
     assert PlanItem.objects.get(pk=item_id).status == "done"
@@ -520,6 +520,30 @@ def test_a_link_for_another_persons_plan_cannot_be_made_by_editing_it(small_kb, 
     forged = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     response = client.get(reverse("planner:mark-done", args=[forged]))
     assert response.status_code == 400 and b"not valid" in response.content
+
+
+def test_a_mark_done_link_of_an_archived_plan_changes_nothing(small_kb, client):
+    delivery = claimed_delivery()
+    path, item_id = first_item_link(delivery)
+    Plan.objects.filter(owner__username="ada").update(archived_at=timezone.now())
+    response = client.post(path)
+    assert response.status_code == 400 and b"archived" in response.content
+    assert PlanItem.objects.get(pk=item_id).status == "pending"
+
+
+def test_the_plan_page_behind_the_links_is_for_its_owner_only(small_kb, client):
+    delivery = claimed_delivery()
+    plan = Plan.objects.get(owner__username="ada")
+    url = reverse("planner:plan", args=[plan.pk])
+    assert client.get(url)["Location"].startswith("/accounts/login/?next=")
+    client.force_login(get_user_model().objects.create_user("eve"))
+    assert client.get(url).status_code == 404
+    client.force_login(delivery.user)
+    page = client.get(url)
+    assert page.status_code == 200
+    first = PlanItem.objects.filter(plan=plan, kind="learn").select_related("concept").first()
+    assert plan.title in page.content.decode() and first.concept.title in page.content.decode()
+    assert b"Sign in" in client.get("/accounts/login/").content
 
 
 def test_a_tampered_link_is_refused(small_kb, client):
@@ -603,7 +627,7 @@ def test_send_reminders_claims_and_delivers(small_kb, monkeypatch):
     app.conf.task_always_eager = True  # the real task, run inline: no broker in this test
     out = StringIO()
     try:
-        call_command("send_reminders", "--now", "2026-11-30T09:00:00+00:00", stdout=out)
+        call_command("send_reminders", stdout=out)
     finally:
         app.conf.task_always_eager = False
     assert ReminderDelivery.objects.get().status == "sent"
@@ -617,13 +641,14 @@ def test_send_reminders_says_when_the_broker_took_nothing(small_kb, monkeypatch)
     from planner.management.commands import send_reminders
 
     make_person("ada")
+    monkeypatch.setattr(timezone, "now", lambda: at(2026, 11, 30, 9))
 
     def broker_down(_):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
 
-    monkeypatch.setattr(send_reminders.deliver_reminder, "delay", broker_down)
+    monkeypatch.setattr(send_reminders, "nudge", broker_down)
     with pytest.raises(CommandError, match=r"only 0 of 1 reminder\(s\) reached the broker"):
-        call_command("send_reminders", "--now", "2026-11-30T09:00:00+00:00", stdout=StringIO())
+        call_command("send_reminders", stdout=StringIO())
     assert ReminderDelivery.objects.get().status == "pending"  # still owed
 
 
@@ -632,3 +657,20 @@ def test_send_reminders_names_a_bad_now():
         call_command("send_reminders", "--now", "yesterday")
     with pytest.raises(CommandError, match="--now: give a UTC offset"):
         call_command("send_reminders", "--now", "2026-11-30T09:00:00")
+
+
+def test_send_reminders_only_previews_another_time(small_kb):
+    make_person("ada")
+    with pytest.raises(CommandError, match="--now only previews: use it with --dry-run"):
+        call_command("send_reminders", "--now", "2026-12-01T00:30:00+00:00")
+    assert not ReminderDelivery.objects.exists()
+
+
+def test_a_bad_time_zone_in_one_row_does_not_stop_everyone_elses_reminders(small_kb):
+    make_person("ada")
+    bob = make_person("bob")
+    ReminderPreference.objects.filter(user=bob).update(timezone="Mars/Olympus")
+    cy = make_person("cy")
+    Plan.objects.filter(owner=cy).update(timezone="Mars/Olympus")
+    found = reminders.due(at(2026, 11, 30, 9))
+    assert [d.user_id for d in found] == [user_named("ada").pk]

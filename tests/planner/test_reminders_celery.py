@@ -26,7 +26,7 @@ from kombu import Connection
 from planner import preferences, reminders, services
 from planner.models import Plan, ReminderDelivery
 from planner.services import PlanInputs
-from planner.tasks import deliver_reminder
+from planner.tasks import deliver_reminder, nudge
 from prepgraph.celery import app
 from tests.planner.faults import make_person
 
@@ -80,7 +80,7 @@ def person(small_kb):
 
 
 def test_plan_to_dispatcher_to_broker_to_worker_to_email(worker, person):
-    report = reminders.dispatch(timezone.now(), deliver_reminder.delay)
+    report = reminders.dispatch(timezone.now(), nudge)
     assert report.claimed
     assert wait_for(lambda: not ReminderDelivery.objects.exclude(status="sent").exists()), list(
         ReminderDelivery.objects.values("kind", "status", "last_error")
@@ -92,8 +92,8 @@ def test_plan_to_dispatcher_to_broker_to_worker_to_email(worker, person):
 
 def test_duplicate_dispatch_and_duplicate_tasks_send_once(worker, person):
     now = timezone.now()
-    first = reminders.dispatch(now, deliver_reminder.delay)
-    again = reminders.dispatch(now, deliver_reminder.delay)
+    first = reminders.dispatch(now, nudge)
+    again = reminders.dispatch(now, nudge)
     assert again.claimed == []
     for delivery_id in first.claimed:  # a redelivered message, or a rerun by hand
         deliver_reminder.delay(delivery_id)
@@ -135,11 +135,11 @@ def test_a_webhook_that_fails_twice_is_retried_from_the_outbox_and_delivered_sig
     url, received = hook
     settings.REMINDER_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the receiver runs here
     preference = preferences.preference_update(user=person, email=False, webhook_url=url)
-    report = reminders.dispatch(timezone.now(), deliver_reminder.delay)
+    report = reminders.dispatch(timezone.now(), nudge)
     (row_id,) = report.claimed
 
     def dispatched_and_sent():  # beat's job, every minute in production
-        reminders.dispatch(timezone.now(), deliver_reminder.delay)
+        reminders.dispatch(timezone.now(), nudge)
         return ReminderDelivery.objects.get(pk=row_id).status == "sent"
 
     assert wait_for(dispatched_and_sent)
@@ -190,10 +190,18 @@ def test_with_redis_down_plans_work_and_the_dispatcher_recovers(worker, person, 
     assert mail.outbox == []
 
     # Redis is back: the next dispatch enqueues what was stranded.
-    again = reminders.dispatch(timezone.now(), deliver_reminder.delay)
+    again = reminders.dispatch(timezone.now(), nudge)
     assert sorted(again.requeued) == sorted(report.claimed)
     assert wait_for(lambda: not ReminderDelivery.objects.exclude(status="sent").exists())
     assert len(mail.outbox) == ReminderDelivery.objects.count()
+
+
+def test_nudges_carry_no_time_limit_so_the_workers_own_applies(monkeypatch):
+    """Celery would copy the sender's limits into the message, over the worker's own."""
+    sent = []
+    monkeypatch.setattr(deliver_reminder, "apply_async", lambda *a, **kw: sent.append(kw))
+    nudge(7)
+    assert sent == [{"time_limit": None, "soft_time_limit": None}]
 
 
 def test_beat_schedule_runs_the_dispatcher_every_minute():

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from planner import reminders
 from planner.models import ReminderDelivery
-from planner.tasks import deliver_reminder
+from planner.tasks import nudge
 from prepgraph.celery import app
 from tests.planner.faults import (
     Receiver,
@@ -120,11 +120,11 @@ def receiver():
 
 
 def broker_sender(url: str):
-    """deliver_reminder.delay, against this test's Redis, on a fresh connection every call."""
+    """planner.tasks.nudge, against this test's Redis, on a fresh connection every call."""
 
     def send(delivery_id: int) -> None:
         with app.connection_for_write(url) as connection_:
-            deliver_reminder.apply_async((delivery_id,), connection=connection_, retry=False)
+            nudge(delivery_id, connection=connection_, retry=False)
 
     return send
 

@@ -222,6 +222,17 @@ class Handler(BaseHTTPRequestHandler):
         self.server.seen.append(Seen(self.path, dict(self.headers), self.rfile.read(length)))
         if self.server.stall:
             self.server.release.wait(10)
+        if self.server.drip:  # a status line, then a header line now and then, never the end
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            for number in range(40):
+                if self.server.release.wait(0.2):
+                    return
+                try:
+                    self.wfile.write(f"X-Drip-{number}: 1\r\n".encode())
+                    self.wfile.flush()
+                except OSError:
+                    return
+            return
         self.send_response(self.server.status)
         if self.server.location:
             self.send_header("Location", self.server.location)
@@ -237,9 +248,11 @@ class Receiver(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, status: int = 200, location: str = "", stall: bool = False) -> None:
+    def __init__(
+        self, status: int = 200, location: str = "", stall: bool = False, drip: bool = False
+    ) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
-        self.status, self.location, self.stall = status, location, stall
+        self.status, self.location, self.stall, self.drip = status, location, stall, drip
         self.seen: list[Seen] = []
         self.release = threading.Event()
 
@@ -304,7 +317,16 @@ def test_a_receiver_slower_than_the_timeout_fails_quickly(allow, receiver):
     allow("127.0.0.1")
     server = receiver(stall=True)
     started = time.monotonic()
-    assert failure(server.url(), timeout=0.3) == "webhook unreachable: timed out"
+    assert failure(server.url(), timeout=0.3) == "webhook did not answer within 0.3 s"
+    assert time.monotonic() - started < 2
+
+
+def test_a_receiver_that_drips_its_headers_is_cut_off_at_the_deadline(allow, receiver):
+    """Each header line arrives within the timeout; the request as a whole does not."""
+    allow("127.0.0.1")
+    server = receiver(drip=True)
+    started = time.monotonic()
+    assert failure(server.url(), timeout=1) == "webhook did not answer within 1 s"
     assert time.monotonic() - started < 2
 
 

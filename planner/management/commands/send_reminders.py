@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from planner import reminders
-from planner.tasks import deliver_reminder
+from planner.tasks import nudge
 
 
 class Command(BaseCommand):
@@ -24,7 +24,8 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="List what is due; change nothing."
         )
         parser.add_argument(
-            "--now", help="Pretend it is this ISO datetime (with offset), for testing."
+            "--now",
+            help="With --dry-run: list what would be due at this ISO datetime (with offset).",
         )
 
     def handle(self, *args, dry_run: bool, now: str | None, **options):
@@ -36,7 +37,11 @@ class Command(BaseCommand):
                 raise CommandError(f"--now: {now!r} is not an ISO datetime") from None
             if moment.tzinfo is None:
                 raise CommandError("--now: give a UTC offset, e.g. 2026-12-01T08:00:00+00:00")
-        report = reminders.dispatch(moment, deliver_reminder.delay, dry_run=dry_run)
+            if not dry_run:
+                # A real dispatch at a pretended time would claim real digests for a day that
+                # has not come, frozen with today's plans and sent late: only preview it.
+                raise CommandError("--now only previews: use it with --dry-run")
+        report = reminders.dispatch(moment, nudge, dry_run=dry_run)
         for item in report.due:
             kinds = ", ".join(sorted(item.kinds))
             plans = len(item.sections)
