@@ -42,6 +42,14 @@ STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
 )
 
 
+class NotFound(exceptions.NotFound):
+    """A 404 whose envelope carries `details`: the slugs a mistyped one probably meant."""
+
+    def __init__(self, message: str, *, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
@@ -119,7 +127,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     else:
         codes = exc.get_codes()
         code = codes if isinstance(codes, str) else exc.default_code
-        message, details = str(exc.detail), {}
+        message, details = str(exc.detail), dict(getattr(exc, "details", {}))
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             details = {"wait": round(exc.wait)}
     response.data = envelope(code, message, details)

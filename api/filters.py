@@ -8,6 +8,8 @@ from django_filters.fields import ChoiceField, ModelChoiceField
 
 from api import selectors
 from api.serializers.common import SLUG_PATTERN
+from kb import graph as kb_graph
+from kb import search as kb_search
 from kb.models import (
     Area,
     Concept,
@@ -49,14 +51,31 @@ class TypedChoiceFilter(filters.TypedChoiceFilter):
 
 
 class _SlugModelChoiceField(ModelChoiceField):
-    """Checks the slug's format before looking it up: a NUL byte never reaches PostgreSQL."""
+    """Checks the slug's format before looking it up: a NUL byte never reaches PostgreSQL.
+
+    A slug that names nothing is refused with the slugs it probably meant (kb.search).
+    """
 
     def to_python(self, value):
         if value not in self.empty_values and not SLUG.fullmatch(str(value)):
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
             )
-        return super().to_python(value)
+        try:
+            return super().to_python(value)
+        except forms.ValidationError as error:
+            if error.code != "invalid_choice":
+                raise
+            raise forms.ValidationError(self._unknown(str(value)), code="invalid_choice") from None
+
+    def _unknown(self, value: str) -> str:
+        model = self.queryset.model
+        candidates = (
+            kb_graph.current_graph()  # titles and aliases too: `?concept=rag`
+            if model is Concept
+            else self.queryset.values_list(self.to_field_name, flat=True)
+        )
+        return kb_search.unknown_message(model._meta.verbose_name, [value], candidates)
 
 
 class SlugChoiceFilter(filters.ModelChoiceFilter):
@@ -74,7 +93,9 @@ class ConceptFilter(filters.FilterSet):
     q = filters.CharFilter(
         method="search",
         max_length=200,
-        help_text="Text to find in the title, the aliases or the summary (case-insensitive).",
+        help_text="Words to find in the slug, title, aliases or summary, by stem "
+        "(`transformers` finds Transformer, `tokenizer` tokenization); every word must "
+        "match. Results come best first: exact names, then title, alias and summary hits.",
     )
     area = ChoiceFilter(choices=Area.choices)
     difficulty = TypedChoiceFilter(choices=Difficulty.choices, coerce=int)
@@ -88,7 +109,13 @@ class ConceptFilter(filters.FilterSet):
         fields = ["q", "area", "difficulty", "track", "stage"]
 
     def search(self, queryset, name, value):
-        return selectors.concept_search(queryset, value)
+        """Ranking needs the other filters applied first: `filter_queryset` searches last."""
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        text = self.form.cleaned_data.get("q")
+        return selectors.concept_search(queryset, text) if text else queryset
 
 
 class EdgeFilter(filters.FilterSet):

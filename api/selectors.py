@@ -8,18 +8,22 @@ is the domain's UnknownConcept naming that parameter (a 400).
 """
 
 from collections.abc import Iterable
+from functools import reduce
 from itertools import pairwise
+from operator import or_
 from typing import Any
 
 import networkx as nx
-from django.db.models import Prefetch, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Replace
 from django.http import Http404
 
 from kb import frontier
 from kb import graph as kb_graph
 from kb import io as kb_io
+from kb import search as kb_search
 from kb.models import (
+    Background,
     Concept,
     InterviewStage,
     LoopStage,
@@ -43,18 +47,41 @@ def concept_list() -> QuerySet[Concept]:
     )
 
 
-def concept_search(queryset: QuerySet[Concept], text: str) -> QuerySet[Concept]:
-    """Case-insensitive substring match on title, summary or any alias.
+def concept_search(queryset: QuerySet[Concept], text: str) -> QuerySet[Concept] | list[Concept]:
+    """The concepts of `queryset` that `text` finds, best first (kb.search.search_concepts).
 
-    Aliases are a JSON list; cast to text it holds every alias, which works
-    the same on SQLite and PostgreSQL.
+    Ranking by stems is not SQL, so SQL only narrows: it keeps the rows that contain
+    each of kb.search.query_roots (a superset of the matches) in the slug, title, aliases
+    or summary, and Python ranks those. The rows come back as a list, which the paginator
+    counts without a COUNT query: one query (plus the queryset's prefetches), as before.
+    Aliases are a JSON list; cast to text it holds every alias, on SQLite and PostgreSQL,
+    but SQLite keeps non-ASCII letters escaped and compares only ASCII letters without
+    case, so roots with other letters narrow nothing.
     """
-    text = text.strip()
-    if not text:
+    if not text.strip():
         return queryset
-    return queryset.annotate(aliases_text=Cast("aliases", TextField())).filter(
-        Q(title__icontains=text) | Q(summary__icontains=text) | Q(aliases_text__icontains=text)
-    )
+    roots = kb_search.query_roots(text)
+    if not roots:
+        return []
+    haystacks = {
+        "search_slug": _compacted(F("slug")),
+        "search_title": _compacted(F("title")),
+        "search_aliases": _compacted(Cast("aliases", TextField())),
+        "search_summary": _compacted(F("summary")),
+    }
+    queryset = queryset.alias(**haystacks)
+    for root in filter(str.isascii, roots):
+        queryset = queryset.filter(
+            reduce(or_, (Q(**{f"{name}__icontains": root}) for name in haystacks))
+        )
+    return kb_search.search_concepts(text, queryset)
+
+
+def _compacted(expression: Any) -> Any:
+    """`expression` without kb.search.JOINABLE_CHARACTERS, as kb.search compares text."""
+    for character in kb_search.JOINABLE_CHARACTERS:
+        expression = Replace(expression, Value(character), Value(""), output_field=TextField())
+    return expression
 
 
 def concept_detail() -> QuerySet[Concept]:
@@ -108,6 +135,14 @@ def team_list() -> QuerySet[TeamProfile]:
             queryset=TeamTrack.objects.select_related("track").order_by("-weight", "track__slug"),
         ),
         Prefetch("loop", queryset=LoopStage.objects.select_related("stage").order_by("order")),
+    )
+
+
+def background_list() -> QuerySet[Background]:
+    concepts = Concept.objects.only("id", "slug").order_by("slug")
+    return Background.objects.order_by("slug").prefetch_related(
+        Prefetch("known_concepts", queryset=concepts),
+        Prefetch("shaky_concepts", queryset=concepts),
     )
 
 

@@ -22,6 +22,8 @@ from kb import graph as kb_graph
 from kb import integrity, revision
 from kb.errors import ApplicationError, ConceptHasDependents
 from kb.models import (
+    Area,
+    Background,
     Concept,
     InterviewStage,
     LoopStage,
@@ -304,3 +306,57 @@ class TeamProfileAdmin(RefusedWritesAsMessages):
     list_filter = ["role", "tracks"]
     search_fields = ["slug", "name", "description"]
     inlines = [TeamTrackInline, LoopStageInline]
+
+
+class BackgroundForm(forms.ModelForm):
+    """Areas as checkboxes, and nothing both known and shaky (the planner would take it as
+    shaky, but in a preset it is a slip)."""
+
+    known_areas = forms.MultipleChoiceField(
+        choices=Area.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    shaky_areas = forms.MultipleChoiceField(
+        choices=Area.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta:
+        model = Background
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "known_concepts",
+            "shaky_concepts",
+            "known_areas",
+            "shaky_areas",
+        ]
+
+    def clean(self):
+        data = super().clean()
+        both = set(data.get("known_concepts") or ()) & set(data.get("shaky_concepts") or ())
+        if both:
+            names = ", ".join(sorted(c.slug for c in both))
+            self.add_error("shaky_concepts", f"Also known: {names}. Pick one.")
+        areas = set(data.get("known_areas") or ()) & set(data.get("shaky_areas") or ())
+        if areas:
+            self.add_error("shaky_areas", f"Also known: {', '.join(sorted(areas))}. Pick one.")
+        return data
+
+
+@admin.register(Background)
+class BackgroundAdmin(RefusedWritesAsMessages):
+    form = BackgroundForm
+    list_display = ["slug", "title", "known_count", "shaky_count"]
+    search_fields = ["slug", "title", "description"]
+    autocomplete_fields = ["known_concepts", "shaky_concepts"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("known_concepts", "shaky_concepts")
+
+    @admin.display(description="known concepts")
+    def known_count(self, obj: Background) -> int:
+        return len(obj.known_concepts.all())
+
+    @admin.display(description="shaky concepts")
+    def shaky_count(self, obj: Background) -> int:
+        return len(obj.shaky_concepts.all())

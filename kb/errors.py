@@ -1,6 +1,6 @@
 """Domain errors: each has a stable `code` that the API, CLI and admin report as is."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -16,13 +16,31 @@ class ApplicationError(Exception):
 
 
 class UnknownConcept(ApplicationError):
+    """Slugs that name no concept, each with the slugs it probably meant (kb.search).
+
+    `details` is `{field: slugs}`, plus `suggestions: {slug: [slug, ...]}` when there are
+    any, so a client can offer them without parsing the message.
+    """
+
     code = "unknown_concept"
 
-    def __init__(self, slugs: Sequence[str], *, field: str = "concept") -> None:
+    def __init__(
+        self,
+        slugs: Sequence[str],
+        *,
+        field: str = "concept",
+        suggestions: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         slugs = list(slugs)
-        names = ", ".join(repr(s) for s in slugs)
+        self.suggestions = {
+            slug: list(suggestions[slug]) for slug in slugs if suggestions and suggestions.get(slug)
+        }
+        names = ", ".join(f"{s!r}{did_you_mean(self.suggestions.get(s, ()))}" for s in slugs)
         noun = "concept" if len(slugs) == 1 else "concepts"
-        super().__init__(f"{field}: unknown {noun} {names}", details={field: slugs})
+        details: dict[str, Any] = {field: slugs}
+        if self.suggestions:
+            details["suggestions"] = self.suggestions
+        super().__init__(f"{field}: unknown {noun} {names}", details=details)
         self.slugs = slugs
 
 
@@ -103,3 +121,10 @@ class ImportFailed(ApplicationError):
 def format_cycle(cycle: Sequence[str]) -> str:
     """`['a', 'b', 'a']` -> `'a -> b -> a'`."""
     return " -> ".join(cycle)
+
+
+def did_you_mean(suggestions: Sequence[str]) -> str:
+    """`['a', 'b']` -> `" (did you mean: 'a', 'b'?)"`; nothing to suggest -> `""`."""
+    if not suggestions:
+        return ""
+    return f" (did you mean: {', '.join(repr(s) for s in suggestions)}?)"

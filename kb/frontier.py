@@ -6,7 +6,8 @@ outside their known closure whose required prerequisites all lie inside it:
 it can be studied today without studying anything else first. Recommended
 prerequisites never block a concept.
 
-Ranking follows the planner's idea of value (planner.core.propagated_value):
+Ranking uses the one value rule the planner orders its days by
+(kb.dag.passed_down_value):
 a concept is worth its own relevance (its track weight, or 1.0 for every
 concept when no track is given) plus half of the value of what it unlocks,
 split among the unknown required prerequisites of each thing unlocked, so
@@ -19,9 +20,7 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from kb.dag import REQUIRED, by_position, known_closure
-
-VALUE_PASSED_DOWN = 0.5  # as planner.core: the share of a concept's value its prerequisites inherit
+from kb.dag import REQUIRED, by_position, known_closure, passed_down_value
 
 
 @dataclass(frozen=True)
@@ -61,23 +60,19 @@ def unlock_values(
 ) -> dict[str, float]:
     """Value of every unknown concept: own relevance plus a damped share of what it unlocks."""
     unknown = by_position(graph, (slug for slug in graph if slug not in closure))
-    required_unknown = {
-        slug: sum(
-            1
+    prerequisites = {
+        slug: [
+            other
             for other, attrs in graph.pred[slug].items()
             if attrs["kind"] == REQUIRED and other not in closure
-        )
+        ]
         for slug in unknown
     }
-    value: dict[str, float] = {}
-    for slug in reversed(unknown):  # dependents before their prerequisites
-        passed = sum(
-            value[other] / required_unknown[other]
-            for other, attrs in graph.succ[slug].items()
-            if attrs["kind"] == REQUIRED and other in value
-        )
-        value[slug] = relevance.get(slug, 0.0) + VALUE_PASSED_DOWN * passed
-    return value
+    dependents: dict[str, list[str]] = {slug: [] for slug in unknown}
+    for slug, found in prerequisites.items():
+        for other in found:
+            dependents[other].append(slug)
+    return passed_down_value(unknown, prerequisites, dependents, relevance)
 
 
 def next_steps(

@@ -198,6 +198,22 @@ class TeamRecord(Record):
     loop: Annotated[list[LoopStep], Field(min_length=1)]
 
 
+class BackgroundRecord(Record):
+    """A candidate's starting point: what a plan may assume known or only review.
+
+    Known concepts imply their required prerequisites, so list the highest ones
+    such a person truly knows; an area stands for every concept in it.
+    """
+
+    slug: ShortSlug
+    title: Annotated[Text, StringConstraints(max_length=120)]
+    description: Free = ""
+    known_concepts: list[Slug] = []
+    shaky_concepts: list[Slug] = []
+    known_areas: list[AreaName] = []
+    shaky_areas: list[AreaName] = []
+
+
 class Interchange(Record):
     """A whole file. Every section is optional, so a file may add a few concepts only."""
 
@@ -209,3 +225,4 @@ class Interchange(Record):
     questions: list[QuestionRecord] = []
     tracks: list[TrackRecord] = []
     teams: list[TeamRecord] = []
+    backgrounds: list[BackgroundRecord] = []

@@ -5,8 +5,8 @@ database, and only a file without a single problem is written, in one
 transaction under the edge lock (kb.integrity), with bulk writes. Records are
 matched by slug (resources by URL), so importing the same file twice changes
 nothing the second time. Links a record lists (a resource's concepts, a
-track's weights, a team's loop) are replaced by the file's list; records the
-file does not mention are left alone.
+track's weights, a team's loop, a background's concepts) are replaced by the
+file's list; records the file does not mention are left alone.
 
 Export writes the whole KB in the interchange format, or a graph (the whole
 one or a neighbourhood) as GraphML, DOT or Mermaid for other tools.
@@ -27,6 +27,8 @@ from kb import integrity, revision
 from kb.errors import ImportFailed
 from kb.interchange import FORMAT, Interchange, JSONTooDeep, hours_decimal, load_json
 from kb.models import (
+    Area,
+    Background,
     Concept,
     InterviewStage,
     LoopStage,
@@ -39,7 +41,16 @@ from kb.models import (
     TrackConcept,
 )
 
-SECTIONS = ("stages", "concepts", "edges", "resources", "questions", "tracks", "teams")
+SECTIONS = (
+    "stages",
+    "concepts",
+    "edges",
+    "resources",
+    "questions",
+    "tracks",
+    "teams",
+    "backgrounds",
+)
 
 
 @dataclass
@@ -132,6 +143,7 @@ def check(data: Interchange) -> list[str]:
     problems += _duplicates("questions", (q.slug for q in data.questions))
     problems += _duplicates("tracks", (t.slug for t in data.tracks))
     problems += _duplicates("teams", (t.slug for t in data.teams))
+    problems += _duplicates("backgrounds", (b.slug for b in data.backgrounds))
     problems += _duplicates(
         "edges", (f"{e.prerequisite} -> {e.concept}" for e in data.edges), "edge"
     )
@@ -176,11 +188,34 @@ def check(data: Interchange) -> list[str]:
     for i, t in enumerate(data.teams):
         refs(f"teams[{i}] (slug {t.slug!r}).tracks", (w.track for w in t.tracks), tracks, "track")
         refs(f"teams[{i}] (slug {t.slug!r}).loop", (s.stage for s in t.loop), stages, "stage")
+    for i, b in enumerate(data.backgrounds):
+        problems += _background_problems(f"backgrounds[{i}] (slug {b.slug!r})", b, concepts, refs)
 
     if not problems:
         stored = Prerequisite.objects.values_list("prerequisite__slug", "concept__slug")
         merged = set(stored) | {(e.prerequisite, e.concept) for e in data.edges}
         problems += [f"edges: {p}" for p in integrity.check_edge_set(merged)]
+    return problems
+
+
+def _background_problems(place: str, record: Any, concepts: set[str], refs: Callable) -> list[str]:
+    """Unknown or repeated concepts and areas, and anything both known and shaky.
+
+    Both at once is refused rather than resolved: the planner would take it as
+    shaky, but in a file it is almost always a slip the author wants to hear of.
+    """
+    refs(f"{place}.known_concepts", record.known_concepts, concepts, "concept")
+    refs(f"{place}.shaky_concepts", record.shaky_concepts, concepts, "concept")
+    refs(f"{place}.known_areas", record.known_areas, set(Area.values), "area")
+    refs(f"{place}.shaky_areas", record.shaky_areas, set(Area.values), "area")
+    problems = []
+    for kind, known, shaky in (
+        ("concept", record.known_concepts, record.shaky_concepts),
+        ("area", record.known_areas, record.shaky_areas),
+    ):
+        for name in dict.fromkeys(known):
+            if name in shaky:
+                problems.append(f"{place}: {kind} {name!r} is both known and shaky; pick one")
     return problems
 
 
@@ -324,12 +359,14 @@ def _write(data: Interchange, report: ImportReport) -> None:
             | {s for r in data.resources for s in r.concepts}
             | {s for q in data.questions for s in q.concepts}
             | {w.concept for t in data.tracks for w in t.concepts}
+            | {s for b in data.backgrounds for s in (*b.known_concepts, *b.shaky_concepts)}
         )
     }
     _write_edges(data, all_concepts, report)
     _write_resources(data, all_concepts, report)
     _write_questions(data, all_concepts, stages, report)
     _write_tracks_and_teams(data, all_concepts, stages, report)
+    _write_backgrounds(data, all_concepts, report)
 
 
 def _write_edges(data: Interchange, concepts: dict[str, Concept], report: ImportReport) -> None:
@@ -447,6 +484,32 @@ def _write_tracks_and_teams(
     report.links_changed |= _replace_links(LoopStage, "team_id", teams.values(), loop_rows)
 
 
+def _write_backgrounds(
+    data: Interchange, concepts: dict[str, Concept], report: ImportReport
+) -> None:
+    backgrounds = _upsert(
+        Background,
+        data.backgrounds,
+        "slug",
+        lambda b: {
+            "title": b.title,
+            "description": b.description,
+            "known_areas": list(b.known_areas),
+            "shaky_areas": list(b.shaky_areas),
+        },
+        report,
+        "backgrounds",
+    )
+    for field_name in ("known_concepts", "shaky_concepts"):
+        through = getattr(Background, field_name).through
+        rows = [
+            through(background_id=backgrounds[b.slug].pk, concept_id=concepts[slug].pk)
+            for b in data.backgrounds
+            for slug in getattr(b, field_name)
+        ]
+        report.links_changed |= _replace_links(through, "background_id", backgrounds.values(), rows)
+
+
 def import_text(text: str | bytes, *, dry_run: bool = False) -> ImportReport:
     return import_data(parse(text), dry_run=dry_run)
 
@@ -494,6 +557,12 @@ def export_data() -> dict[str, Any]:
         team_tracks.setdefault(team_id, []).append(
             {"track": track_slugs[track_id], "weight": weight}
         )
+    background_known = linked(
+        Background.known_concepts.through, "background_id", "concept_id", concept_slugs
+    )
+    background_shaky = linked(
+        Background.shaky_concepts.through, "background_id", "concept_id", concept_slugs
+    )
     team_loops: dict[int, list[dict]] = {}
     for team_id, stage_id, minutes in LoopStage.objects.order_by("team_id", "order").values_list(
         "team_id", "stage_id", "minutes"
@@ -574,6 +643,18 @@ def export_data() -> dict[str, Any]:
                 "loop": team_loops.get(t.pk, []),
             }
             for t in TeamProfile.objects.order_by("slug")
+        ],
+        "backgrounds": [
+            {
+                "slug": b.slug,
+                "title": b.title,
+                "description": b.description,
+                "known_concepts": background_known.get(b.pk, []),
+                "shaky_concepts": background_shaky.get(b.pk, []),
+                "known_areas": list(b.known_areas),
+                "shaky_areas": list(b.shaky_areas),
+            }
+            for b in Background.objects.order_by("slug")
         ],
     }
 

@@ -6,6 +6,7 @@ per pair, no self-loop, and a concept that others depend on cannot be deleted
 from under them (PROTECT).
 """
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -258,6 +259,71 @@ class LoopStage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team.slug} #{self.order}: {self.stage.slug} ({self.minutes} min)"
+
+
+def validate_areas(value: object) -> None:
+    """A list of distinct Area values: what a background's known and shaky areas hold.
+
+    A JSON list rather than a table of rows: areas are a fixed vocabulary, and a
+    list keeps a background one row plus its concept links.
+    """
+    if not isinstance(value, list) or not all(isinstance(area, str) for area in value):
+        raise ValidationError("Give a list of area names.", code="not_a_list")
+    unknown = [area for area in value if area not in Area.values]
+    if unknown:
+        raise ValidationError(
+            f"Unknown area {unknown[0]!r}; one of: {', '.join(Area.values)}.",
+            code="unknown_area",  # not "invalid": JSONField would swap in "not valid JSON"
+        )
+    repeated = sorted({area for area in value if value.count(area) > 1})
+    if repeated:
+        raise ValidationError(f"Area {repeated[0]!r} is listed twice.", code="repeated_area")
+
+
+class Background(models.Model):
+    """A candidate's starting point ("ML engineer", "software engineer moving to ML").
+
+    It names what the planner may assume, so that "I already work in ML" is one
+    word instead of a hundred slugs. Known concepts imply their required
+    prerequisites (the planner's known closure), so a background lists the
+    highest concepts such a person truly knows; shaky ones are reviewed, not
+    learned. An area stands for every concept in it, now and later.
+    """
+
+    slug = models.SlugField(max_length=60, unique=True, validators=[slug_validator])
+    title = models.CharField(max_length=120)
+    description = models.TextField(blank=True, help_text="Who it is for, in a paragraph.")
+    known_concepts = models.ManyToManyField(
+        Concept,
+        blank=True,
+        related_name="known_in_backgrounds",
+        help_text="Known, and so are their required prerequisites.",
+    )
+    shaky_concepts = models.ManyToManyField(
+        Concept,
+        blank=True,
+        related_name="shaky_in_backgrounds",
+        help_text="Seen before but rusty: reviewed, not learned.",
+    )
+    known_areas = models.JSONField(
+        default=list, blank=True, validators=[validate_areas], help_text="Every concept in them."
+    )
+    shaky_areas = models.JSONField(
+        default=list, blank=True, validators=[validate_areas], help_text="Every concept in them."
+    )
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        both = [area for area in self.known_areas or [] if area in (self.shaky_areas or [])]
+        if both:
+            raise ValidationError(
+                {"shaky_areas": f"Area {both[0]!r} is also a known area; pick one."}
+            )
 
 
 class GraphRevision(models.Model):

@@ -119,7 +119,7 @@ def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, An
         "days": _days(
             graph, day_rows(schedule), ((d.date, _item_dict(i)) for d, i in schedule.items())
         ),
-        "summary": _cut_titles(graph, summary_json(schedule)),
+        "summary": _cut_titles(graph, summary_json(schedule) | {"assumed": resolved.assumed}),
     }
 
 
@@ -196,15 +196,33 @@ def _label(item: dict[str, Any]) -> str:
     return label
 
 
+def tier_line(summary: dict[str, Any]) -> str:
+    """'core 6/8 topics, important 4/11, useful 0/30 (core: relevance >= 0.8, ...)'."""
+    tiers = [t for t in summary.get("tiers", []) if t["targets"]]
+    if not tiers:
+        return ""
+    counts = ", ".join(f"{t['name']} {t['learned']}/{t['targets']}" for t in tiers)
+    bands = ", ".join(
+        f"{t['name']} >= {t['threshold']:g}" if t["threshold"] else f"{t['name']} below"
+        for t in summary["tiers"]
+    )
+    return f"Topics learned: {counts} (relevance: {bands})"
+
+
 def _headline(payload: dict[str, Any]) -> list[str]:
     s = payload["summary"]
     who = payload["team"] or "custom targets"
-    return [
+    lines = [
         f"Plan for {who} ({payload['role']}): interview {payload['interview_at']} "
         f"({payload['timezone']})",
         f"From {payload['start']}: {_duration(s['available_minutes'])} available, "
         f"{_duration(s['needed_minutes'])} needed, coverage {s['coverage']:.0%}",
     ]
+    if tier_line(s):
+        lines.append(tier_line(s))
+    if s.get("assumed"):
+        lines.append(s["assumed"])
+    return lines
 
 
 def to_table(payload: dict[str, Any]) -> str:
@@ -235,11 +253,19 @@ def _closing(payload: dict[str, Any], cut_limit: int | None = None) -> list[str]
         lines.append(f"\nLongest prerequisite chain ({len(s['longest_chain'])}): ")
         lines[-1] += " -> ".join(s["longest_chain"])
     if s["cut"]:
-        lines.append(f"\nCut ({len(s['cut'])}):")
-        shown = s["cut"][:cut_limit] if cut_limit else s["cut"]
-        lines += [f"  - {c['concept']}: {c['reason']}" for c in shown]
-        if len(shown) < len(s["cut"]):
-            lines.append(f"  ... and {len(s['cut']) - len(shown)} more (--format json lists all)")
+        targets = [c for c in s["cut"] if c.get("tier")]
+        others = [c for c in s["cut"] if not c.get("tier")]
+        lines.append(f"\nCut topics ({len(targets)}), by tier:")
+        shown = targets[:cut_limit] if cut_limit else targets
+        lines += [f"  - {c['reason']}" for c in shown]
+        if len(shown) < len(targets):
+            lines.append(f"  ... and {len(targets) - len(shown)} more (--format json lists all)")
+        if others:
+            minutes = sum(c["minutes"] for c in others)
+            lines.append(
+                f"  + {len(others)} prerequisite(s) of cut topics, {_duration(minutes)} "
+                "(--format json lists them)"
+            )
     if s["warnings"]:
         lines.append("\nWarnings:")
         lines += [f"  ! {w}" for w in s["warnings"]]

@@ -15,7 +15,9 @@ new revision or is refused with PlanChanged, never lost.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -29,7 +31,8 @@ from django.utils import timezone as dj_timezone
 from kb import graph as kb_graph
 from kb.errors import ApplicationError
 from kb.models import Concept, InterviewStage, Question, Role, TeamProfile, Track
-from planner import core
+from kb.search import unknown_message
+from planner import background, core
 from planner.core import PlanInputError
 from planner.models import ItemKind, ItemStatus, Plan, PlanItem
 
@@ -86,6 +89,9 @@ class PlanInputs:
     blackout: tuple[date, ...] = ()
     known: tuple[str, ...] = ()
     shaky: tuple[str, ...] = ()
+    background: str | None = None  # a kb Background slug: its concepts and areas add to these
+    known_areas: tuple[str, ...] = ()
+    shaky_areas: tuple[str, ...] = ()
     role: str | None = None
     include_recommended: bool = False
     min_session_minutes: int = 30
@@ -113,7 +119,7 @@ class PlanInputs:
             if values.get(key):
                 values[key] = time.fromisoformat(values[key])
         values["blackout"] = tuple(date.fromisoformat(d) for d in values.get("blackout", []))
-        for key in ("targets", "known", "shaky", "hours_per_weekday"):
+        for key in ("targets", "known", "shaky", "known_areas", "shaky_areas", "hours_per_weekday"):
             if key in values:
                 values[key] = tuple(values[key])
         if "tracks" in values:
@@ -184,13 +190,22 @@ def parse_hours(text: str) -> tuple[float, ...]:
     return tuple(hours)
 
 
+@functools.cache
+def iana_zones() -> frozenset[str]:
+    """The IANA zone names tzdata ships, without the host-dependent `localtime`, `Factory`..."""
+    return frozenset(zoneinfo.available_timezones()) - {"localtime", "Factory", "posixrules"}
+
+
 def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    """The zone `name`, which must be an IANA name: the same on every host that reads it."""
+    if not isinstance(name, str) or name not in iana_zones():
         raise PlanInputError(
             "timezone", f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
-        ) from None
+        )
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):  # listed but unreadable: a broken tzdata
+        raise PlanInputError("timezone", f"time zone {name!r} cannot be read here") from None
 
 
 def local_today(timezone_name: str) -> date:
@@ -210,6 +225,7 @@ class Resolved:
     team: TeamProfile | None
     role: str
     interview_at: datetime
+    assumed: str | None = None  # planner.background's account of what was taken as known
 
 
 def relevance_from_tracks(track_weights: dict[str, float]) -> dict[str, float]:
@@ -237,7 +253,8 @@ def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]
             track_weights[slug] = max(weight, track_weights.get(slug, 0.0))
     unknown = sorted(set(inputs.tracks) - set(Track.objects.values_list("slug", flat=True)))
     if unknown:
-        raise PlanInputError("tracks", f"unknown track {', '.join(map(repr, unknown))}")
+        slugs = Track.objects.values_list("slug", flat=True)
+        raise PlanInputError("tracks", unknown_message("track", unknown, slugs))
     for slug, weight in inputs.tracks.items():
         if not 0 < weight <= 1:
             raise PlanInputError("tracks", f"weight of {slug!r} must be in (0, 1], got {weight}")
@@ -299,7 +316,8 @@ def resolve(
     if inputs.team:
         team = TeamProfile.objects.filter(slug=inputs.team).first()
         if team is None:
-            raise PlanInputError("team", f"unknown team {inputs.team!r}")
+            slugs = TeamProfile.objects.values_list("slug", flat=True)
+            raise PlanInputError("team", unknown_message("team", [inputs.team], slugs))
     if team is None and not inputs.tracks and not inputs.targets:
         raise PlanInputError("team", "give a team, tracks or target concepts to plan for")
     role = inputs.role or (team.role if team else Role.ML_ENGINEER.value)
@@ -308,13 +326,14 @@ def resolve(
     relevance = _relevance(inputs, team)
     if not relevance:
         raise PlanInputError("team", "the team's tracks weight no concept; nothing to plan")
+    assumed = background.for_inputs(inputs, relevance)
     request = core.PlanRequest(
         start=start,
         interview=inputs.interview,
         minutes_by_weekday=tuple(round(h * 60) for h in inputs.hours_per_weekday),
         relevance=relevance,
-        known=frozenset(inputs.known),
-        shaky=frozenset(inputs.shaky),
+        known=assumed.known,
+        shaky=assumed.shaky,
         blackout=frozenset(inputs.blackout),
         mocks=tuple(m for m in _mocks(team, role) if m.stage not in skip_mocks),
         question_counts=question_counts(),
@@ -325,7 +344,8 @@ def resolve(
         progress_sessions=progress.sessions if progress else {},
     )
     interview_at = datetime.combine(inputs.interview, inputs.interview_time, tzinfo=tz)
-    return Resolved(dataclasses.replace(inputs, role=role), request, team, role, interview_at)
+    resolved_inputs = dataclasses.replace(inputs, role=role)
+    return Resolved(resolved_inputs, request, team, role, interview_at, assumed.statement)
 
 
 def preview_plan(
@@ -394,11 +414,35 @@ def summary_json(schedule: core.Schedule) -> dict[str, Any]:
         "coverage": summary.coverage,
         "learned": summary.learned,
         "cut": [
-            {"concept": c.concept, "reason": c.reason, "value": c.value, "minutes": c.minutes}
+            {
+                "concept": c.concept,
+                "reason": c.reason,
+                "value": c.value,
+                "minutes": c.minutes,
+                "tier": c.tier,
+                "left_minutes": c.left_minutes,
+                "targets": list(c.targets),
+                "more_than": c.more_than,
+            }
             for c in summary.cut
         ],
         "longest_chain": summary.longest_chain,
         "warnings": summary.warnings,
+        "tiers": [
+            {
+                "name": t.name,
+                "threshold": t.threshold,
+                "targets": t.targets,
+                "learned": t.learned,
+                "needed_minutes": t.needed_minutes,
+                "value": t.value,
+                "learned_value": t.learned_value,
+            }
+            for t in summary.tiers
+        ],
+        "toward": summary.toward,
+        "exact": summary.exact,
+        "learning_budget_minutes": summary.learning_budget,
     }
 
 
@@ -409,7 +453,7 @@ def create_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) ->
         owner=owner,
         team=resolved.team,
         title=_title(resolved),
-        summary=summary_json(schedule) | {"days": day_rows(schedule)},
+        summary=summary_json(schedule) | {"assumed": resolved.assumed, "days": day_rows(schedule)},
         interview_at=resolved.interview_at,
         timezone=inputs.timezone,
         start_date=resolved.request.start,
@@ -618,7 +662,10 @@ def replan(
         PlanItem.objects.bulk_create(_item_rows(plan, schedule, next_order))
         history = [d for d in plan.summary.get("days", []) if d["date"] < today.isoformat()]
         _store_inputs(plan, resolved.inputs)
-        plan.summary = summary_json(schedule) | {"days": history + day_rows(schedule)}
+        plan.summary = summary_json(schedule) | {
+            "assumed": resolved.assumed,
+            "days": history + day_rows(schedule),
+        }
         plan.interview_at = resolved.interview_at
         plan.revision += 1
         plan.save()

@@ -76,4 +76,11 @@ SMALL_KB = {
          "loop": [loop("ml-coding", 45), loop("ml-system-design", 45),
                   loop("research-talk", 60)]},
     ],
+    # Knows softmax and the math area (linear algebra), is rusty on self-attention.
+    "backgrounds": [
+        {"slug": "ml-engineer", "title": "ML engineer",
+         "description": "Trains and ships models; rusty on attention.",
+         "known_concepts": ["softmax"], "shaky_concepts": ["self-attention"],
+         "known_areas": ["math"]},
+    ],
 }  # fmt: skip

@@ -16,6 +16,7 @@ from api.serializers.common import (
 from kb.io import SECTIONS, ImportReport
 from kb.models import (
     Area,
+    Background,
     Concept,
     Difficulty,
     InterviewStage,
@@ -290,6 +291,36 @@ class ResourceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class BackgroundSerializer(serializers.ModelSerializer):
+    """A background preset for `POST /plans/` (`background`): what a plan may assume."""
+
+    known_concepts = _slugs(help_text="Known, and so are their required prerequisites.")
+    shaky_concepts = _slugs(help_text="Seen before but rusty: reviewed, not learned.")
+    known_areas = serializers.ListField(
+        child=serializers.ChoiceField(choices=Area.choices),
+        read_only=True,
+        help_text="Every concept in these areas is known.",
+    )
+    shaky_areas = serializers.ListField(
+        child=serializers.ChoiceField(choices=Area.choices),
+        read_only=True,
+        help_text="Every concept in these areas is reviewed, within what a plan needs.",
+    )
+
+    class Meta:
+        model = Background
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "known_concepts",
+            "shaky_concepts",
+            "known_areas",
+            "shaky_areas",
+        ]
+        read_only_fields = fields
+
+
 # --- import -----------------------------------------------------------------------------------
 
 
@@ -307,6 +338,7 @@ class CountsSerializer(serializers.Serializer):
     questions = serializers.IntegerField()
     tracks = serializers.IntegerField()
     teams = serializers.IntegerField()
+    backgrounds = serializers.IntegerField()
 
 
 class ImportReportSerializer(serializers.Serializer):

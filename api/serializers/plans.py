@@ -19,7 +19,7 @@ from api.serializers.common import (
     StrictURLField,
     slug_field,
 )
-from kb.models import Role
+from kb.models import Area, Role
 from planner import services as planner_services
 from planner.core import PlanInputError
 from planner.models import ItemKind, ItemStatus, Plan, PlanItem, ReminderPreference
@@ -61,6 +61,20 @@ def _blackout(**kwargs) -> serializers.ListField:
 def _slug_list(help_text: str) -> serializers.ListField:
     return serializers.ListField(
         child=slug_field(), max_length=MAX_SLUGS, required=False, help_text=help_text
+    )
+
+
+def _area_list(help_text: str) -> serializers.ListField:
+    return serializers.ListField(
+        child=StrictChoiceField(
+            choices=Area.choices,
+            error_messages={
+                "invalid_choice": f'"{{input}}" is not an area; one of: {", ".join(Area.values)}.'
+            },
+        ),
+        max_length=len(Area.choices),
+        required=False,
+        help_text=help_text,
     )
 
 
@@ -130,6 +144,16 @@ class PlanCreateSerializer(serializers.Serializer):
     blackout = _blackout(required=False)
     known = _slug_list("Concepts already known (and so their required prerequisites).")
     shaky = _slug_list("Concepts to review, not learn.")
+    background = slug_field(
+        max_length=60,
+        required=False,
+        allow_null=True,
+        help_text="A background preset (GET /backgrounds/), e.g. ml-engineer: its known and shaky "
+        "concepts and areas are assumed, and known/shaky and the areas add to them. The plan's "
+        "summary.assumed says what was assumed.",
+    )
+    known_areas = _area_list("Areas known: every concept in them (and its prerequisites).")
+    shaky_areas = _area_list("Areas to review, not learn (within what the plan needs).")
     role = StrictChoiceField(
         choices=Role.choices, required=False, allow_null=True, help_text="Default: the team's."
     )
@@ -155,7 +179,15 @@ class PlanCreateSerializer(serializers.Serializer):
     def to_inputs(self) -> planner_services.PlanInputs:
         """validated_data as the planner's inputs (lists become tuples, nulls defaults)."""
         values = {k: v for k, v in self.validated_data.items() if v is not None}
-        for key in ("targets", "known", "shaky", "blackout", "hours_per_weekday"):
+        for key in (
+            "targets",
+            "known",
+            "shaky",
+            "known_areas",
+            "shaky_areas",
+            "blackout",
+            "hours_per_weekday",
+        ):
             if key in values:
                 values[key] = tuple(values[key])
         return planner_services.PlanInputs(**values)
@@ -284,7 +316,38 @@ class PayloadCutSerializer(serializers.Serializer):
     title = serializers.CharField(allow_blank=True)
     reason = serializers.CharField()
     value = serializers.FloatField()
-    minutes = serializers.IntegerField()
+    minutes = serializers.IntegerField(
+        help_text="A cut topic: what it would still need with its missing prerequisites."
+    )
+    tier = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="core, important or useful; null for a "
+        "prerequisite cut because every topic needing it was cut.",
+    )
+    left_minutes = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        help_text="Learning time left after the topics of this tier and the ones above.",
+    )
+    targets = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The cut topics it was for (up to 10, the most valuable first).",
+    )
+    more_than = serializers.BooleanField(
+        required=False, help_text="`minutes` is a lower bound: the topic needs more."
+    )
+
+
+class PayloadTierSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    threshold = serializers.FloatField(help_text="Lowest relevance in the tier.")
+    targets = serializers.IntegerField()
+    learned = serializers.IntegerField()
+    needed_minutes = serializers.IntegerField()
+    value = serializers.FloatField()
+    learned_value = serializers.FloatField()
 
 
 class PayloadSummarySerializer(serializers.Serializer):
@@ -296,6 +359,21 @@ class PayloadSummarySerializer(serializers.Serializer):
     cut = PayloadCutSerializer(many=True)
     longest_chain = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
+    tiers = PayloadTierSerializer(many=True, required=False)
+    toward = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Prerequisite learned with the time left -> the cut topic it leads toward.",
+    )
+    exact = serializers.BooleanField(
+        required=False, help_text="Whether the selection was proven optimal."
+    )
+    learning_budget_minutes = serializers.IntegerField(
+        required=False, help_text="Learning minutes the selection had, after mocks and reviews."
+    )
+    assumed = serializers.CharField(
+        required=False, allow_null=True, help_text="What the background assumed known."
+    )
 
 
 class PlanPayloadSerializer(serializers.Serializer):

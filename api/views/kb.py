@@ -1,6 +1,8 @@
 """Knowledge-base endpoints: read by anyone, written by staff through kb.services/kb.integrity."""
 
+import networkx as nx
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -15,6 +17,7 @@ from api.permissions import IsStaff, IsStaffOrReadOnly
 from api.serializers.common import ErrorSerializer
 from api.serializers.graph import NeighboursQuerySerializer, NeighboursSerializer
 from api.serializers.kb import (
+    BackgroundSerializer,
     ConceptDeleteQuerySerializer,
     ConceptDetailSerializer,
     ConceptSerializer,
@@ -31,6 +34,7 @@ from api.serializers.kb import (
     TrackSerializer,
 )
 from api.views.base import ID_REGEX, StrictQueryMixin, query
+from kb import graph as kb_graph
 from kb import integrity
 from kb import io as kb_io
 from kb import services as kb_services
@@ -109,14 +113,21 @@ class ConceptViewSet(StrictQueryMixin, viewsets.ModelViewSet):
         integrity.concept_delete(slug=concept.slug, reconnect=params["reconnect"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    def slug_candidates(self) -> nx.DiGraph:
+        """The graph: its titles and aliases let `transformers` suggest the Transformer."""
+        return kb_graph.current_graph()
+
     def _neighbours(self, request: Request, slug: str, *, upstream: bool) -> Response:
         params = query(NeighboursQuerySerializer, request)
-        data = selectors.concept_neighbours(
-            slug=slug,
-            upstream=upstream,
-            depth=params.get("depth"),
-            include_recommended=params["recommended"],
-        )
+        try:
+            data = selectors.concept_neighbours(
+                slug=slug,
+                upstream=upstream,
+                depth=params.get("depth"),
+                include_recommended=params["recommended"],
+            )
+        except Http404:
+            raise self.not_found(slug) from None
         return Response(data)
 
     @extend_schema(
@@ -229,6 +240,15 @@ class TeamViewSet(SlugReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet:
         return selectors.team_list()
+
+
+class BackgroundViewSet(SlugReadOnlyViewSet):
+    """Background presets (`POST /plans/` `background`): what a plan may assume known or shaky."""
+
+    serializer_class = BackgroundSerializer
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.background_list()
 
 
 class QuestionViewSet(SlugReadOnlyViewSet):

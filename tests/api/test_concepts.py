@@ -1,5 +1,9 @@
+from pathlib import Path
+
 import pytest
 
+from kb import io as kb_io
+from kb import search as kb_search
 from kb.models import Concept, InterviewStage, Prerequisite
 from tests.api.conftest import error_of
 
@@ -286,3 +290,103 @@ def test_a_concept_write_changes_the_graph_at_once(small_kb, client_staff, anon)
     assert anon.get(URL + "transformer/prerequisites").status_code == 200  # graph cached
     client_staff.delete(URL + "transformer/?reconnect=true")
     assert anon.get(URL + "transformer/prerequisites").status_code == 404
+
+
+# --- search and suggestions (kb.search) ------------------------------------------------------
+
+SHIPPED = Path(__file__).resolve().parents[2] / "fixtures" / "ml-interview-graph.json"
+
+
+@pytest.fixture
+def shipped(db):
+    kb_io.import_text(SHIPPED.read_bytes())
+
+
+def test_search_finds_what_candidates_call_concepts_best_first(shipped, anon):
+    found = slugs(anon.get(URL, {"q": "transformers", "page_size": 4}))
+    assert found == [
+        "transformer-architecture",
+        "vision-transformer",
+        "huggingface-transformers-library",
+        "encoder-vs-decoder-transformers",
+    ]
+    assert slugs(anon.get(URL, {"q": "rag"}))[0] == "retrieval-augmented-generation"
+    assert slugs(anon.get(URL, {"q": "tokenizer"}))[0] == "tokenization"
+    assert slugs(anon.get(URL, {"q": "embedding"}))[0] == "embeddings"
+    assert slugs(anon.get(URL, {"q": "attention"}))[:3] == [
+        "attention-mechanism",
+        "self-attention",
+        "multi-head-attention",
+    ]
+
+
+def test_search_pages_keep_their_shape_and_combine_with_filters(shipped, anon):
+    body = anon.get(URL, {"q": "transformers", "page_size": 2, "page": 2}).json()
+    assert body["count"] == len(kb_search.search_concepts("transformers", Concept.objects.all()))
+    assert [row["slug"] for row in body["results"]] == [
+        "huggingface-transformers-library",
+        "encoder-vs-decoder-transformers",
+    ]
+    assert body["previous"] and body["next"]
+    assert set(body["results"][0]) == {
+        "slug", "title", "aliases", "summary", "area", "hours", "difficulty", "stages",
+    }  # fmt: skip
+    assert slugs(anon.get(URL, {"q": "transformers", "area": "cv"})) == [
+        "vision-transformer",
+        "video-understanding",
+    ]
+    assert slugs(anon.get(URL, {"q": "   "})) == slugs(anon.get(URL))
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["transformers", "pretraining", "kmeans", "a/b testing", "fine tuning", "rag", "transf",
+     "self-attention", "Fréchet", "ANN", "token", "learning rate", "gpt2", "bm25"],
+)  # fmt: skip
+def test_narrowing_in_sql_loses_no_match_of_the_python_ranking(shipped, anon, query):
+    expected = [c.slug for c in kb_search.search_concepts(query, Concept.objects.all())]
+    assert expected
+    assert slugs(anon.get(URL, {"q": query, "page_size": 200})) == expected
+
+
+def test_an_unknown_concept_in_the_url_suggests_the_one_meant(small_kb, anon):
+    response = anon.get(URL + "transfomer/")
+    assert response.status_code == 404
+    assert error_of(response) == {
+        "code": "not_found",
+        "message": "no concept 'transfomer' (did you mean: 'transformer'?)",
+        "details": {"suggestions": {"transfomer": ["transformer"]}},
+    }
+    response = anon.get(URL + "self-atention/prerequisites/")
+    assert response.status_code == 404
+    assert error_of(response)["message"].startswith(
+        "no concept 'self-atention' (did you mean: 'self-attention'"
+    )
+
+
+def test_unknown_teams_and_tracks_in_the_url_suggest_the_slug_meant(small_kb, anon):
+    team = error_of(anon.get("/api/v1/teams/llm-reserch/"))
+    assert team["message"] == "no team profile 'llm-reserch' (did you mean: 'llm-research'?)"
+    assert team["details"] == {"suggestions": {"llm-reserch": ["llm-research"]}}
+    track = error_of(anon.get("/api/v1/tracks/nlpp/"))
+    assert track["message"] == "no track 'nlpp' (did you mean: 'nlp'?)"
+
+
+def test_an_unknown_slug_in_a_filter_is_a_400_suggesting_the_slug_meant(small_kb, anon):
+    response = anon.get(URL, {"track": "nlpp"})
+    assert response.status_code == 400
+    assert error_of(response)["message"] == "track: unknown track 'nlpp' (did you mean: 'nlp'?)"
+    message = error_of(anon.get("/api/v1/questions/", {"concept": "transfomer"}))["message"]
+    assert message == "concept: unknown concept 'transfomer' (did you mean: 'transformer'?)"
+
+
+def test_an_unknown_target_of_a_learning_path_is_a_400_suggesting_the_concept(shipped, anon):
+    response = anon.get("/api/v1/graph/learning-path/", {"targets": "transfomer"})
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["code"] == "unknown_concept"
+    assert error["message"].startswith(
+        "targets: unknown concept 'transfomer' (did you mean: 'transformer-architecture'"
+    )
+    assert error["details"]["field"] == "targets"
+    assert error["details"]["suggestions"]["transfomer"][0] == "transformer-architecture"

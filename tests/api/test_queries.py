@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from kb import revision
 from kb.models import (
+    Background,
     Concept,
     InterviewStage,
     LoopStage,
@@ -88,6 +89,14 @@ def big_kb(small_kb, alice):
         for team in teams
         for order, stage in enumerate(stages[:3], start=1)
     )
+    backgrounds = Background.objects.bulk_create(
+        Background(slug=f"b-{i:03d}", title=f"B {i}", known_areas=["math"]) for i in range(N)
+    )
+    for field_name, picked in (("known_concepts", concepts[:2]), ("shaky_concepts", [hub])):
+        through = getattr(Background, field_name).through
+        through.objects.bulk_create(
+            through(background_id=b.pk, concept_id=c.pk) for b in backgrounds for c in picked
+        )
     revision.bump()  # bulk writes send no signals
 
     today = services.local_today("UTC")
@@ -142,6 +151,8 @@ READS = [
     ("/api/v1/tracks/t-000/", 3),
     ("/api/v1/teams/?page_size=200", 5),
     ("/api/v1/teams/team-000/", 4),
+    ("/api/v1/backgrounds/?page_size=200", 5),
+    ("/api/v1/backgrounds/b-000/", 4),
     ("/api/v1/questions/?page_size=200", 4),
     ("/api/v1/questions/q-000/", 3),
     ("/api/v1/resources/?page_size=200", 4),
@@ -183,5 +194,8 @@ def test_the_big_lists_really_are_big(big_kb, client_alice):
     assert len(detail["prerequisites"]) == len(detail["dependents"]) == N // 2
     assert len(detail["resources"]) == len(detail["questions"]) == N
     assert client_alice.get("/api/v1/plans/?page_size=200").json()["count"] > 200
+    backgrounds = client_alice.get("/api/v1/backgrounds/?page_size=200").json()
+    assert backgrounds["count"] > 200
+    assert backgrounds["results"][0]["known_concepts"] == ["c-000", "c-001"]
     payload = client_alice.get(f"/api/v1/plans/{big_kb.pk}/").json()
     assert sum(len(day["items"]) for day in payload["days"]) > 200

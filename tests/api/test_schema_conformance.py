@@ -31,6 +31,8 @@ def _edge(world) -> int:
 
 # (method, path) -> who sends it, and a function of the seeded world giving the request parts.
 CASES = {
+    ("GET", "/api/v1/backgrounds/"): ("anon", lambda w: {}),
+    ("GET", "/api/v1/backgrounds/{slug}/"): ("anon", lambda w: {"path": {"slug": "ml-engineer"}}),
     ("GET", "/api/v1/concepts/"): ("anon", lambda w: {"query": {"q": "attention"}}),
     ("POST", "/api/v1/concepts/"): (
         "staff",
@@ -109,6 +111,9 @@ CASES = {
                 "hours": "weekdays=2,weekends=4",
                 "timezone": "Europe/Berlin",
                 "known": ["softmax"],
+                "background": "ml-engineer",
+                "known_areas": ["nlp"],
+                "shaky_areas": ["fundamentals"],
                 "blackout": [_soon(3)],
             }
         },

@@ -48,6 +48,7 @@ REAL_QUERY_VALUES = {
     "stage": "ml-coding",
 }
 REAL_PATH_SLUGS = {
+    "backgrounds": "ml-engineer",
     "concepts": "transformer",
     "questions": "implement-attention",
     "stages": "ml-coding",

@@ -1,4 +1,5 @@
 import json
+from datetime import date, timedelta
 from io import StringIO
 
 import networkx as nx
@@ -148,3 +149,121 @@ def test_export_graph_prints_the_interchange_json_schema():
     schema = json.loads(run("export_graph", "--format", "schema"))
     assert schema["properties"]["format"]["const"] == "prepgraph/1"
     assert "ConceptRecord" in schema["$defs"]
+
+
+# --- finding slugs: list_concepts, list_tracks, list_teams, suggestions ----------------------
+
+
+def table(output: str) -> list[list[str]]:
+    """The rows of a list_* table (header first), cells split on runs of two spaces."""
+    return [[cell for cell in line.split("  ") if cell] for line in output.splitlines()[:-1]]
+
+
+def test_list_concepts_prints_slug_title_area_hours_and_difficulty(small_kb):
+    output = run("list_concepts")
+    rows = [[cell.strip() for cell in row] for row in table(output)]
+    assert rows[0] == ["slug", "title", "area", "hours", "difficulty"]
+    assert rows[1] == ["bert", "Bert", "nlp", "2.0", "intermediate"]
+    assert [row[0] for row in rows[1:]] == sorted(c["slug"] for c in small_kb["concepts"])
+    assert output.splitlines()[-1] == "7 concepts, 15.0 h"
+
+
+def test_list_concepts_filters_by_area_and_track(small_kb):
+    assert [row[0] for row in table(run("list_concepts", "--area", "fundamentals"))[1:]] == [
+        "k-means",
+        "softmax",
+    ]
+    output = run("list_concepts", "--track", "nlp")
+    assert [row[0].strip() for row in table(output)[1:]] == ["bert", "tokenization", "transformer"]
+    assert output.splitlines()[-1] == "3 concepts, 7.5 h"
+
+
+def test_list_concepts_search_ranks_by_stem_and_says_what_matched(small_kb):
+    output = run("list_concepts", "--search", "transformers")
+    rows = [[cell.strip() for cell in row] for row in table(output)]
+    assert rows[0][-1] == "match"
+    assert rows[1] == ["transformer", "Transformer", "nlp", "4.0", "intermediate", "name"]
+    assert [row[0] for row in rows[1:]] == ["transformer"]
+    assert run("list_concepts", "--search", "tokenizer", "--area", "nlp").startswith("slug")
+    assert "tokenization" in run("list_concepts", "--search", "tokenizer")
+
+
+def test_list_concepts_search_that_finds_nothing_suggests_close_slugs(small_kb):
+    assert run("list_concepts", "--search", "transfomer") == (
+        "No concept matches 'transfomer' (did you mean: 'transformer'?).\n"
+    )
+    assert run("list_concepts", "--search", "zebra") == "No concept matches 'zebra'.\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--area", "nlpp"], "--area: unknown area 'nlpp' (did you mean: 'nlp'?); the areas are"),
+        (["--track", "nlpp"], "--track: unknown track 'nlpp' (did you mean: 'nlp'?)"),
+        (["--track", "ghost"], "--track: unknown track 'ghost'"),
+        (["--search", " "], "--search: give some words"),
+    ],
+)
+def test_list_concepts_bad_arguments_are_named_with_suggestions(small_kb, args, message):
+    with pytest.raises(CommandError) as error:
+        run("list_concepts", *args)
+    assert str(error.value).startswith(message)
+    assert "ghost" not in args or str(error.value) == message
+
+
+def test_list_tracks_prints_each_tracks_concepts_and_hours(small_kb):
+    rows = [[cell.strip() for cell in row] for row in table(run("list_tracks"))]
+    assert rows == [
+        ["slug", "title", "concepts", "hours"],
+        ["ml-fundamentals", "Fundamentals", "2", "2.5"],
+        ["nlp", "NLP", "3", "7.5"],
+    ]
+
+
+def test_list_teams_prints_role_tracks_and_the_study_their_tracks_imply(
+    small_kb, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        output = run("list_teams")
+    rows = [[cell.strip() for cell in row] for row in table(output)]
+    assert rows == [
+        ["slug", "name", "role", "concepts", "hours", "tracks"],
+        ["ads-ranking", "Ads ranking", "ml-engineer", "2", "2.5", "ml-fundamentals=1"],
+        [
+            "llm-research",
+            "LLM research",
+            "research-scientist",
+            "5",
+            "10.0",
+            "nlp=1,ml-fundamentals=0.3",
+        ],
+    ]
+    assert output.splitlines()[-1] == "2 teams"
+
+
+def test_list_commands_on_an_empty_knowledge_base_say_so():
+    assert run("list_teams").startswith("No team profiles yet")
+    assert run("list_tracks").startswith("No tracks yet")
+    assert run("list_concepts").splitlines()[-1] == "0 concepts, 0.0 h"
+
+
+def test_an_unknown_slug_on_the_command_line_suggests_the_one_meant(small_kb):
+    def error_of(*args) -> str:
+        with pytest.raises(CommandError) as error:
+            run(*args)
+        return str(error.value)
+
+    assert error_of("learning_path", "transfomer") == (
+        "targets: unknown concept 'transfomer' (did you mean: 'transformer'?)"
+    )
+    assert error_of("export_graph", "--format", "dot", "--root", "self-atention").startswith(
+        "root: unknown concept 'self-atention' (did you mean: 'self-attention'"
+    )
+    interview = (date.today() + timedelta(days=30)).isoformat()
+    for option in ("--targets", "--known", "--shaky"):
+        message = error_of(
+            "plan", "--team", "llm-research", "--interview", interview, option, "tokenisation"
+        )
+        assert message.startswith(
+            f"{option[2:]}: unknown concept 'tokenisation' (did you mean: 'tokenization'"
+        )

@@ -64,6 +64,17 @@ class Command(KnowledgeBaseCommand):
         parser.add_argument("--blackout", default="", help="Days off: 2026-12-24,2026-12-25")
         parser.add_argument("--known", default="", help="Concepts you know: a,b")
         parser.add_argument("--shaky", default="", help="Concepts to review, not learn: a,b")
+        parser.add_argument(
+            "--background",
+            help="A background preset (see list_backgrounds), e.g. ml-engineer; "
+            "--known and --shaky add to it.",
+        )
+        parser.add_argument(
+            "--known-areas",
+            default="",
+            help="Areas you know, every concept in them: math,statistics",
+        )
+        parser.add_argument("--shaky-areas", default="", help="Areas to review, not learn: nlp,cv")
         parser.add_argument("--role", help="ml-engineer or research-scientist (default: team's).")
         parser.add_argument(
             "--recommended", action="store_true", help="Include recommended prerequisites."
@@ -92,6 +103,9 @@ class Command(KnowledgeBaseCommand):
             blackout=tuple(_date(d, "--blackout") for d in split_slugs(o["blackout"])),
             known=tuple(split_slugs(o["known"])),
             shaky=tuple(split_slugs(o["shaky"])),
+            background=o["background"],
+            known_areas=tuple(split_slugs(o["known_areas"])),
+            shaky_areas=tuple(split_slugs(o["shaky_areas"])),
             role=o["role"],
             include_recommended=o["recommended"],
             min_session_minutes=o["min_session"],

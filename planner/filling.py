@@ -1,0 +1,220 @@
+"""Days and where things go in them: capacity, mock interviews, learning sessions, buffers.
+
+Pure functions over planner.domain dataclasses. Learning fills the days in
+study order, each concept split across days when it is longer than a day's
+free time (never in sessions shorter than the minimum, except the final
+remainder); mocks go first, in the final part of the plan.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+import networkx as nx
+
+from planner.domain import (
+    BUFFER,
+    LEARN,
+    MIN_BUFFER_MINUTES,
+    MOCK,
+    PRACTICE,
+    REVIEW,
+    Day,
+    Item,
+    PlanRequest,
+)
+from planner.selection import learn_minutes
+
+
+def make_days(request: PlanRequest) -> list[Day]:
+    days = []
+    current = request.start
+    while current <= request.interview:
+        blackout = current in request.blackout
+        minutes = 0 if blackout else request.minutes_by_weekday[current.weekday()]
+        interview_day = current == request.interview
+        if interview_day:
+            minutes = min(minutes, request.interview_day_review_minutes)
+        reserved = min(minutes, request.already_used.get(current, 0))
+        days.append(
+            Day(
+                current,
+                minutes,
+                blackout=blackout,
+                interview_day=interview_day,
+                reserved_minutes=reserved,
+            )
+        )
+        current += timedelta(days=1)
+    return days
+
+
+def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> None:
+    """One mock per loop stage, on distinct days, as late as possible before the interview.
+
+    The final part is the last 30% of study days (at least as many days as
+    mocks); a mock that fits no day there goes earlier, and one that fits no
+    day at all is shortened to the roomiest day with a warning.
+    """
+    study = [day for day in days if not day.interview_day and day.available_minutes > 0]
+    if not request.mocks:
+        return
+    if not study:
+        warnings.append("no study day before the interview: no mock interview could be scheduled")
+        return
+    window = max(len(request.mocks), math.ceil(0.3 * len(study)))
+    candidates = study[-window:][::-1] + study[:-window][::-1]  # latest first, then earlier
+    taken: set[date] = set()
+    # Place the last loop stage latest, so mocks come in the order of the real loop.
+    for mock in reversed(request.mocks):
+        fitting = next(
+            (d for d in candidates if d.date not in taken and d.free_minutes >= mock.minutes),
+            None,
+        )
+        minutes = mock.minutes
+        if fitting is None:
+            free = [d for d in candidates if d.date not in taken and d.free_minutes > 0]
+            if not free:
+                warnings.append(f"no day left for a {mock.title} mock interview")
+                continue
+            fitting = max(free, key=lambda d: (d.free_minutes, d.date))
+            minutes = fitting.free_minutes
+            warnings.append(
+                f"{mock.title} mock shortened to {minutes} min: no day has {mock.minutes} min free"
+            )
+        fitting.items.append(Item(MOCK, minutes, stage=mock.stage, note=mock.title))
+        taken.add(fitting.date)
+
+
+def learning_capacity(days: list[Day], review_share: float) -> dict[date, int]:
+    """Minutes each study day can give to learning, after mocks and the review share."""
+    capacity = {}
+    for day in days:
+        if day.interview_day:
+            continue
+        capacity[day.date] = int(day.free_minutes * (1 - review_share))
+    return capacity
+
+
+def usable_minutes(capacity: Mapping[date, int], min_session: int) -> int:
+    """Learning minutes on days with room for at least one session."""
+    return sum(minutes for minutes in capacity.values() if minutes >= min(min_session, 30))
+
+
+def fill_learning(
+    days: list[Day],
+    order: list[str],
+    minutes: Mapping[str, int],
+    capacity: dict[date, int],
+    min_session: int,
+    notes: Mapping[str, str] | None = None,
+) -> tuple[dict[str, date], list[str]]:
+    """Place `order` into the days; return each placed concept's last day and the unplaced.
+
+    A concept that would leave a tail shorter than a session may dip into the
+    day's review share to finish, and a split leaves a final session of at
+    least `min_session` where it can, rather than a ten-minute stub.
+    """
+    study = [day for day in days if not day.interview_day]
+    reserve = {day.date: day.free_minutes - capacity[day.date] for day in study}
+    finished: dict[str, date] = {}
+    index = 0
+    for position, slug in enumerate(order):
+        remaining = minutes[slug]
+        sessions: list[tuple[Day, int, int]] = []  # day, minutes, minutes taken from reserve
+        while remaining > 0 and index < len(study):
+            day = study[index]
+            free = capacity[day.date]
+            overflow = remaining - free
+            if overflow <= 0:
+                sessions.append((day, remaining, 0))
+                capacity[day.date] -= remaining
+                remaining = 0
+            elif overflow < min_session and overflow <= reserve[day.date]:
+                sessions.append((day, remaining, overflow))
+                capacity[day.date] = 0
+                reserve[day.date] -= overflow
+                remaining = 0
+            elif free >= min_session and not _sliver(free, remaining, sessions, study, index):
+                take = free
+                if remaining - take < min_session and remaining - min_session >= min_session:
+                    take = remaining - min_session
+                sessions.append((day, take, 0))
+                capacity[day.date] -= take
+                remaining -= take
+                index += 1
+            else:
+                index += 1
+        if remaining > 0:  # out of days: give back the partial sessions, stop here
+            for day, used, borrowed in sessions:
+                capacity[day.date] += used - borrowed
+                reserve[day.date] += borrowed
+            return finished, order[position:]
+        for number, (day, used, _) in enumerate(sessions, start=1):
+            split = len(sessions) > 1
+            day.items.append(
+                Item(
+                    LEARN,
+                    used,
+                    concept=slug,
+                    part=number if split else None,
+                    parts=len(sessions) if split else None,
+                    note=(notes or {}).get(slug, ""),
+                )
+            )
+        finished[slug] = sessions[-1][0].date
+    return finished, []
+
+
+def continue_parts(days: list[Day], request: PlanRequest, graph: nx.DiGraph) -> None:
+    """Number the new sessions of a concept begun earlier after the sessions already done.
+
+    A replan schedules only the rest of such a concept; "part 2/2" after a
+    done "part 1/2", and a note with the minutes done, say it is a
+    continuation rather than the whole concept again.
+    """
+    sessions: dict[str, list[Item]] = {}
+    for day in days:
+        for item in day.items:
+            if item.kind == LEARN and item.concept in request.progress:
+                sessions.setdefault(item.concept, []).append(item)
+    for slug, items in sessions.items():
+        before = request.progress_sessions.get(slug, 0)
+        total = before + len(items)
+        note = f"continued: {request.progress[slug]} of {learn_minutes(graph, slug)} min done"
+        for number, item in enumerate(items, start=before + 1):
+            item.part, item.parts = (number, total) if total > 1 else (None, None)
+            item.note = f"{item.note}; {note}" if item.note else note
+
+
+def _sliver(free: int, remaining: int, sessions: list, study: list[Day], index: int) -> bool:
+    """Would starting here only cut a sliver off a concept the next study day could hold whole?
+
+    Then it starts tomorrow instead: one 90-minute session beats 30 minutes
+    tonight and 60 tomorrow. A concept already under way, or one longer than
+    tomorrow's time, is split as usual.
+    """
+    if sessions or 2 * free >= remaining or index + 1 >= len(study):
+        return False
+    tomorrow = study[index + 1]
+    return not tomorrow.interview_day and tomorrow.free_minutes >= remaining
+
+
+def add_buffers(days: list[Day]) -> None:
+    for day in days:
+        if not day.interview_day and day.free_minutes >= MIN_BUFFER_MINUTES:
+            day.items.append(Item(BUFFER, day.free_minutes, note="catch-up or rest"))
+
+
+def sort_items(day: Day) -> None:
+    """Within a day: shaky refreshers, learning, practice, reviews, mock, buffer."""
+    rank = {REVIEW: 0, LEARN: 1, PRACTICE: 2, MOCK: 4, BUFFER: 5}
+
+    def key(item: Item) -> int:
+        if item.kind == REVIEW and not item.note.startswith("shaky"):
+            return 3
+        return rank[item.kind]
+
+    day.items.sort(key=key)  # stable: learning keeps its prerequisite order

@@ -1,0 +1,180 @@
+"""What follows learning: question practice, refreshers, spaced reviews, the final reviews.
+
+Pure functions over planner.domain dataclasses, run after learning is placed,
+in the time learning left. Spaced reviews come about 1, 3 and 7 days after a
+concept is learned, in learning order; the final reviews (one per concept in
+the last study days, and a light review on the interview day) go to the most
+relevant concepts first, since those are what the interview will probe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+
+import networkx as nx
+
+from planner.domain import (
+    FINAL_REVIEW_DAYS,
+    MAX_PRACTICE_QUESTIONS,
+    PRACTICE,
+    PRACTICE_MINUTES_PER_QUESTION,
+    REVIEW,
+    REVIEW_OFFSETS,
+    Day,
+    Item,
+    PlanRequest,
+)
+from planner.selection import learn_minutes
+
+INTERVIEW_DAY_REVIEWS = 3
+LIGHT_REVIEW_MINUTES = 10
+
+
+def practice_minutes(request: PlanRequest, slug: str) -> int:
+    questions = min(request.question_counts.get(slug, 0), MAX_PRACTICE_QUESTIONS)
+    return questions * PRACTICE_MINUTES_PER_QUESTION
+
+
+def review_minutes(learn: int) -> int:
+    """Five minutes per hour of learning, 5 to 15: recall, not re-reading."""
+    return min(15, max(5, 5 * round(learn / 60)))
+
+
+def _place_near(
+    by_date: dict[date, Day], target: date, last: date, minutes: int, item: Item, slack: int = 1
+) -> bool:
+    """Put `item` on `target` or up to `slack` days later (not after `last`) if it fits."""
+    for offset in range(slack + 1):
+        day = by_date.get(target + timedelta(days=offset))
+        if day is None or day.date > last or day.interview_day:
+            continue
+        if day.free_minutes >= minutes:
+            day.items.append(item)
+            return True
+    return False
+
+
+REFRESHERS_PER_DAY = 2
+REFRESHER_SHARE = 0.15  # of the study time at most: refreshers never crowd out new topics
+
+
+def refresher_priority(graph: nx.DiGraph, request: PlanRequest) -> dict[str, float]:
+    """How much the interview leans on each shaky concept: its own relevance, or the best
+    relevance among the concepts that directly rest on it."""
+    priority = {}
+    for slug in request.shaky:
+        leaning = [request.relevance.get(other, 0.0) for other in graph.successors(slug)]
+        priority[slug] = max([request.relevance.get(slug, 0.0), *leaning])
+    return priority
+
+
+def place_refreshers(
+    days: list[Day], request: PlanRequest, graph: nx.DiGraph, warnings: list[str]
+) -> None:
+    """A refresher for each shaky concept, the most relied-on first, before learning is placed.
+
+    Shaky concepts are on the candidate's record, so the interview will go
+    there: they are refreshed early, at most two a day while that suffices,
+    and in at most REFRESHER_SHARE of the study time, so that a short plan
+    still learns its core topics.
+    """
+    study = [d for d in days if not d.interview_day and d.available_minutes > 0]
+    budget = int(REFRESHER_SHARE * sum(d.free_minutes for d in study))
+    priority = refresher_priority(graph, request)
+    waiting = sorted(request.shaky, key=lambda s: (-priority[s], graph.nodes[s]["position"], s))
+    for per_day in (REFRESHERS_PER_DAY, None):
+        placed: dict[date, int] = {}
+        left = []
+        for slug in waiting:
+            minutes = review_minutes(learn_minutes(graph, slug)) + 10
+            day = next(
+                (
+                    d
+                    for d in study
+                    if d.free_minutes >= minutes
+                    and (per_day is None or placed.get(d.date, 0) < per_day)
+                ),
+                None,
+            )
+            if day is None or minutes > budget:
+                left.append(slug)
+                continue
+            day.items.append(Item(REVIEW, minutes, concept=slug, note="shaky: refresh"))
+            placed[day.date] = placed.get(day.date, 0) + 1
+            budget -= minutes
+        waiting = left
+    if waiting:
+        warnings.append(
+            f"{len(waiting)} of {len(request.shaky)} refreshers of shaky concepts did not fit "
+            "and were left out (the least relied-on)"
+        )
+
+
+def place_follow_ups(
+    days: list[Day],
+    request: PlanRequest,
+    finished: dict[str, date],
+    learned: list[str],
+    priority: Mapping[str, float],
+    graph: nx.DiGraph,
+    warnings: list[str],
+) -> None:
+    """Practice after learning, spaced reviews, then the final reviews.
+
+    `learned` is in learning order; `priority` ranks concepts for the final
+    reviews (relevance, with prerequisites inheriting a share of it).
+    """
+    by_date = {day.date: day for day in days}
+    study = [d for d in days if not d.interview_day and d.available_minutes > 0]
+    if not study:
+        return
+    last = study[-1].date
+    final_days = [d.date for d in study[-FINAL_REVIEW_DAYS:]]
+
+    for slug in learned:
+        practice = practice_minutes(request, slug)
+        if practice:
+            item = Item(PRACTICE, practice, concept=slug, note="interview questions")
+            _place_near(by_date, finished[slug], last, practice, item, slack=2)
+
+    planned = missed = 0
+    for slug in learned:
+        minutes = review_minutes(learn_minutes(graph, slug))
+        for offset in REVIEW_OFFSETS:
+            target = finished[slug] + timedelta(days=offset)
+            if target > last or target in final_days:
+                continue
+            planned += 1
+            if not _place_near(by_date, target, last, minutes, Item(REVIEW, minutes, concept=slug)):
+                missed += 1
+    position = {slug: index for index, slug in enumerate(learned)}
+    for slug in sorted(learned, key=lambda s: (-priority.get(s, 0.0), position[s])):
+        final = next((d for d in final_days if d > finished[slug]), None)
+        if final is None:
+            continue
+        minutes = review_minutes(learn_minutes(graph, slug))
+        planned += 1
+        item = Item(REVIEW, minutes, concept=slug, note="final review")
+        if not _place_on_any(by_date, [d for d in final_days if d >= final], minutes, item):
+            missed += 1
+    if missed:
+        warnings.append(f"{missed} of {planned} spaced reviews did not fit and were left out")
+
+    interview_day = days[-1]
+    if interview_day.interview_day and interview_day.available_minutes:
+        ranked = sorted(learned, key=lambda s: (-priority.get(s, 0.0), position[s]))
+        for slug in ranked[:INTERVIEW_DAY_REVIEWS]:
+            if interview_day.free_minutes < LIGHT_REVIEW_MINUTES:
+                break
+            interview_day.items.append(
+                Item(REVIEW, LIGHT_REVIEW_MINUTES, concept=slug, note="light")
+            )
+
+
+def _place_on_any(by_date: dict[date, Day], dates: list[date], minutes: int, item: Item) -> bool:
+    for when in dates:
+        if by_date[when].free_minutes >= minutes:
+            by_date[when].items.append(item)
+            return True
+    return False
