@@ -13,8 +13,8 @@ cut higher-tier target could have used.
 Within a tier that is a precedence-constrained set-union knapsack. It is
 solved exactly as a 0-1 integer program (HiGHS, single-threaded, under a
 fixed node limit, so the answer is deterministic) one tier at a time, each
-tier's optimum fixed as a constraint for the next, and finally the fewest
-minutes for those values. A greedy that recomputes each target's marginal
+tier's optimum fixed as a constraint for the next, seeded with the greedy's
+answer. A greedy that recomputes each target's marginal
 closure cost after every pick, followed by one-swap improvement, runs too:
 it is the answer for graphs too large for the solver, and the better of the
 two (compared tier by tier) is kept, so the solver can only help.
@@ -225,14 +225,19 @@ def greedy_select(needed: Needed, budget: int) -> set[str]:
 
 
 def exact_select(
-    needed: Needed, budget: int, *, node_limit: int = SOLVER_NODE_LIMIT
+    needed: Needed,
+    budget: int,
+    *,
+    node_limit: int = SOLVER_NODE_LIMIT,
+    start: set[str] | None = None,
 ) -> tuple[set[str], bool] | None:
     """The lexicographic optimum as 0-1 programs; (kept, proven optimal), None without a solver.
 
     Variables x[c] = 1 when concept c is learned; x[c] <= x[p] for every edge
     p -> c; the learned minutes fit the budget. Tier by tier, maximise the
-    value of learned targets with the higher tiers held at their optimum,
-    then minimise the minutes.
+    value of learned targets with the higher tiers held at their optimum.
+    `start` (the greedy's answer, closed and within budget) seeds the search,
+    and a tier it already learns whole needs no solve at all.
     """
     try:
         import highspy
@@ -276,13 +281,21 @@ def exact_select(
     highs.passModel(lp)
 
     proven = True
-    solution: list[float] | None = None
+    solution = [1.0 if slug in start else 0.0 for slug in needed.order] if start else None
     objectives = [
         {index[s]: needed.value[s] for s in needed.targets_of(tier)} for tier in range(len(TIERS))
     ]
-    objectives.append({index[s]: -float(needed.cost[s]) for s in needed.order})  # fewest minutes
-    for stage, weights in enumerate(objectives):
-        if stage < len(TIERS) and not weights:
+    for weights in objectives:
+        if not weights:
+            continue
+        if solution is not None and all(solution[i] > 0.5 for i in weights):
+            highs.addRow(  # the whole tier is learned already: hold it, nothing to solve
+                sum(weights.values()) - 1e-6,
+                inf,
+                len(weights),
+                list(weights),
+                list(weights.values()),
+            )
             continue
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         highs.changeColsCost(count, list(range(count)), [weights.get(i, 0.0) for i in range(count)])
@@ -295,9 +308,8 @@ def exact_select(
             break
         proven &= status == highspy.HighsModelStatus.kOptimal
         solution = list(highs.getSolution().col_value)
-        if stage < len(TIERS):  # hold this tier's value for the tiers below
-            reached = sum(weights[i] * solution[i] for i in weights)
-            highs.addRow(reached - 1e-6, inf, len(weights), list(weights), list(weights.values()))
+        reached = sum(weights[i] * solution[i] for i in weights)  # held for the tiers below
+        highs.addRow(reached - 1e-6, inf, len(weights), list(weights), list(weights.values()))
     if solution is None:
         return set(), proven
     chosen = {slug for slug in needed.order if solution[index[slug]] > 0.5}
@@ -330,7 +342,7 @@ def select(needed: Needed, budget: int, graph: nx.DiGraph) -> Selection:
     kept = greedy_select(needed, budget)
     exact = False
     if len(needed.order) <= EXACT_MAX_CONCEPTS:
-        solved = exact_select(needed, budget)
+        solved = exact_select(needed, budget, start=kept)
         if solved is not None:
             candidate, exact = solved
             if not _better(needed, kept, candidate):
