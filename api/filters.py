@@ -7,7 +7,6 @@ from django import forms
 from django_filters.fields import ChoiceField, ModelChoiceField
 
 from api import selectors
-from api.serializers.common import SLUG_PATTERN
 from kb import graph as kb_graph
 from kb import search as kb_search
 from kb.models import (
@@ -19,6 +18,7 @@ from kb.models import (
     ResourceKind,
     Track,
 )
+from kb.vocabulary import SLUG_PATTERN
 
 SLUG = re.compile(SLUG_PATTERN)
 

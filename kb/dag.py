@@ -19,9 +19,8 @@ import networkx as nx
 
 from kb import search
 from kb.errors import NoPath, PrerequisiteCycle, UnknownConcept
+from kb.vocabulary import RECOMMENDED, REQUIRED
 
-REQUIRED = "required"
-RECOMMENDED = "recommended"
 ALL_KINDS = frozenset({REQUIRED, RECOMMENDED})
 
 

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from pydantic_core import PydanticCustomError
 
 from kb.models import Area, Concept, ResourceKind, Role
+from kb.vocabulary import SLUG_PATTERN
 
 FORMAT = "prepgraph/1"
 
@@ -76,9 +77,7 @@ def load_json(text: str | bytes, **kwargs: Any) -> Any:
 
 # --- records -------------------------------------------------------------------------------
 
-Slug = Annotated[
-    str, StringConstraints(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)
-]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, min_length=1, max_length=80)]
 # Stage and track slugs are shorter columns (60); PostgreSQL refuses a longer value.
 ShortSlug = Annotated[Slug, StringConstraints(max_length=60)]
 # PositiveIntegerField's range on every backend Django supports.

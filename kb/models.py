@@ -11,8 +11,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import F, Q
 
+from kb.vocabulary import RECOMMENDED, REQUIRED, SLUG_PATTERN
+
 slug_validator = RegexValidator(
-    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    SLUG_PATTERN,
     "Use lowercase letters, digits and single hyphens, e.g. 'self-attention'.",
 )
 
@@ -100,8 +102,8 @@ class Concept(models.Model):
 
 
 class PrerequisiteKind(models.TextChoices):
-    REQUIRED = "required", "Required"
-    RECOMMENDED = "recommended", "Recommended"
+    REQUIRED = REQUIRED, "Required"
+    RECOMMENDED = RECOMMENDED, "Recommended"
 
 
 class Prerequisite(models.Model):

@@ -55,11 +55,20 @@ def _resources_and_questions(slugs: set[str]) -> tuple[dict[str, list], dict[str
 def _days(
     graph: nx.DiGraph, day_meta: list[dict], items: Iterable[tuple[date, dict]]
 ) -> list[dict[str, Any]]:
+    """The day list with titles, resources for learning and questions for practice.
+
+    A practice item asks first the questions of the loop stages the plan
+    rehearses with mocks (an ML-coding question for a team that codes), then
+    the others.
+    """
     by_date: dict[str, list[dict]] = defaultdict(list)
     for day, item in items:
         by_date[day.isoformat()].append(item)
     slugs = {i["concept"] for day_items in by_date.values() for i in day_items if i["concept"]}
     resources, questions = _resources_and_questions(slugs)
+    loop = [i["stage"] for day_items in by_date.values() for i in day_items if i["kind"] == "mock"]
+    for found in questions.values():
+        found.sort(key=lambda q: loop.index(q["stage"]) if q["stage"] in loop else len(loop))
     days = []
     for meta in day_meta:
         day_items = by_date.get(meta["date"], [])
@@ -241,6 +250,7 @@ def to_table(payload: dict[str, Any]) -> str:
             lines.append(
                 f"  [{mark}] {item['kind']:<8} {_label(item):<56} {_duration(item['minutes']):>6}"
             )
+            lines += [f"               Q: {q['text']}" for q in item.get("questions", [])]
     lines += _closing(payload, cut_limit=TABLE_CUT_LIMIT)
     return "\n".join(lines) + "\n"
 

@@ -12,6 +12,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from planner import domain
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(24)
@@ -51,11 +53,11 @@ class Plan(models.Model):
 
 
 class ItemKind(models.TextChoices):
-    LEARN = "learn", "Learn"
-    REVIEW = "review", "Review"
-    PRACTICE = "practice", "Practice questions"
-    MOCK = "mock", "Mock interview"
-    BUFFER = "buffer", "Buffer"
+    LEARN = domain.LEARN, "Learn"
+    REVIEW = domain.REVIEW, "Review"
+    PRACTICE = domain.PRACTICE, "Practice questions"
+    MOCK = domain.MOCK, "Mock interview"
+    BUFFER = domain.BUFFER, "Buffer"
 
 
 class ItemStatus(models.TextChoices):

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from kb.dag import RECOMMENDED, REQUIRED, known_closure, walk
+from kb.dag import edge_kinds as dag_edge_kinds
+from kb.dag import known_closure, walk
 from planner.domain import TIERS, Cut, PlanRequest, tier_index
 
 EXACT_MAX_CONCEPTS = 2500  # larger needed sets go to the greedy alone
@@ -48,9 +49,7 @@ def remaining_minutes(graph: nx.DiGraph, request: PlanRequest, slug: str) -> int
 
 
 def edge_kinds(request: PlanRequest) -> frozenset[str]:
-    return (
-        frozenset({REQUIRED, RECOMMENDED}) if request.include_recommended else frozenset({REQUIRED})
-    )
+    return dag_edge_kinds(request.include_recommended)
 
 
 @dataclass

@@ -6,7 +6,8 @@ from datetime import time
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+from kb.vocabulary import SLUG_LIST_PATTERN, SLUG_PATTERN
+
 HHMM_PATTERN = r"^(?:[01][0-9]|2[0-3]):[0-5][0-9]$"
 MAX_SLUGS = 200
 
@@ -140,9 +141,6 @@ class HourMinuteField(StrictRegexField):
 
     def to_representation(self, value) -> str:
         return value.strftime("%H:%M") if isinstance(value, time) else str(value)[:5]
-
-
-SLUG_LIST_PATTERN = r"^(?:[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*)*)?$"
 
 
 @extend_schema_field(
