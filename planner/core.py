@@ -38,7 +38,6 @@ How a plan is made
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Mapping
 from datetime import date
 
@@ -84,6 +83,7 @@ from planner.reviews import (
     review_minutes,
 )
 from planner.selection import (
+    TOWARD_TOPICS,
     Needed,
     Selection,
     learn_minutes,
@@ -178,26 +178,25 @@ def validate(graph: nx.DiGraph, request: PlanRequest) -> None:
 
 
 def study_order(needed: Needed, kept: set[str], toward: Mapping[str, str]) -> list[str]:
-    """Kept concepts topologically, what serves the highest tier first; then the toward ones."""
-    own = {t: needed.value[t] * ORDER_WEIGHTS[tier] for t, tier in needed.tier.items()}
-    value = passed_down_value(needed.order, needed.prerequisites, needed.dependents, own)
+    """Topic by topic, the most important first, each with what it still needs before it.
+
+    Core topics come first, the most valuable first (the cheaper of equals first,
+    so more topics are done early), each preceded by its missing prerequisites in
+    learning order; then important and useful topics; then the prerequisites
+    learned toward a cut topic. A plan that slips so loses its least important
+    topics, never the chain under a core one.
+    """
     position = {slug: index for index, slug in enumerate(needed.order)}
-    waiting = {slug: sum(1 for p in needed.prerequisites[slug] if p in kept) for slug in kept}
-
-    def key(slug: str) -> tuple[float, int, str]:
-        return (-value[slug] / needed.cost[slug], position[slug], slug)
-
-    heap = [key(slug) for slug in kept if waiting[slug] == 0]
-    heapq.heapify(heap)
-    order = []
-    while heap:
-        *_, slug = heapq.heappop(heap)
-        order.append(slug)
-        for dependent in needed.dependents[slug]:
-            if dependent in kept:
-                waiting[dependent] -= 1
-                if waiting[dependent] == 0:
-                    heapq.heappush(heap, key(dependent))
+    targets = [t for t in needed.tier if t in kept]
+    cost = {t: needed.minutes(needed.closure([t])) for t in targets}
+    targets.sort(key=lambda t: (needed.tier[t], -needed.value[t], cost[t], position[t]))
+    order: list[str] = []
+    placed: set[str] = set()
+    for target in targets:
+        missing = needed.closure([target], without=placed)
+        order += sorted(missing, key=position.__getitem__)
+        placed |= missing
+    order += sorted(kept - placed, key=position.__getitem__)  # none, if kept is closed
     return order + sorted(toward, key=position.__getitem__)
 
 
@@ -299,12 +298,24 @@ def _idle_buffers(days: list[Day], min_session: int) -> dict[date, int]:
     }
 
 
-def _fits_a_cut_target(needed: Needed, selection: Selection, learned: set[str], spare: int) -> bool:
-    return any(
-        needed.closure_minutes(cut.concept, without=learned, limit=spare) is not None
-        for cut in selection.cuts
-        if cut.tier is not None
-    )
+def _could_learn_toward(
+    needed: Needed, selection: Selection, learned: set[str], idle: Mapping[date, int]
+) -> bool:
+    """Could the idle buffers hold a cut topic with what it still needs, or at least one of
+    its prerequisites that is ready to learn?"""
+    largest, total = max(idle.values(), default=0), sum(idle.values())
+    topics = [c for c in selection.cuts if c.tier is not None]
+    if any(
+        needed.closure_minutes(cut.concept, without=learned, limit=total) is not None
+        for cut in topics
+    ):
+        return True
+    for cut in topics[:TOWARD_TOPICS]:
+        for slug in needed.closure([cut.concept], without=learned):
+            ready = all(p in learned for p in needed.prerequisites[slug])
+            if ready and needed.cost[slug] <= largest:
+                return True
+    return False
 
 
 def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
@@ -329,8 +340,9 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
             graph, request, needed, share, extra
         )
         idle = _idle_buffers(days, request.min_session_minutes)
-        if not _fits_a_cut_target(needed, selection, set(finished), sum(idle.values())):
+        if not _could_learn_toward(needed, selection, set(finished), idle):
             break
+        # Topics were cut and a session's worth of time sat idle: learn toward them instead.
         for when, minutes in idle.items():
             extra[when] = extra.get(when, 0) + minutes
     for day in days:

@@ -24,8 +24,11 @@ RESOURCES_PER_ITEM = 3
 TABLE_CUT_LIMIT = 15
 
 
-def _resources_and_questions(slugs: set[str]) -> tuple[dict[str, list], dict[str, list]]:
-    """Top resources (shortest first) and the questions of each concept: two queries."""
+def _resources_and_questions(
+    slugs: set[str],
+) -> tuple[dict[str, list], dict[str, list], dict[str, set[str]]]:
+    """Top resources (shortest first), the questions of each concept, and every concept each
+    of those questions tests: two queries."""
     resources: dict[str, list] = defaultdict(list)
     rows = (
         Resource.concepts.through.objects.filter(concept__slug__in=slugs)
@@ -42,33 +45,49 @@ def _resources_and_questions(slugs: set[str]) -> tuple[dict[str, list], dict[str
         if len(resources[slug]) < RESOURCES_PER_ITEM:
             resources[slug].append({"title": title, "url": url, "kind": kind, "minutes": minutes})
     questions: dict[str, list] = defaultdict(list)
+    tests: dict[str, set[str]] = defaultdict(set)
+    asked = Question.objects.filter(concepts__slug__in=slugs).values("pk")
     rows = (
-        Question.concepts.through.objects.filter(concept__slug__in=slugs)
+        Question.concepts.through.objects.filter(question__in=asked)
         .order_by("concept__slug", "question__slug")
         .values_list("concept__slug", "question__slug", "question__text", "question__stage__slug")
     )
     for slug, question, text, stage in rows:
-        questions[slug].append({"slug": question, "text": text, "stage": stage})
-    return resources, questions
+        tests[question].add(slug)
+        if slug in slugs:
+            questions[slug].append({"slug": question, "text": text, "stage": stage})
+    return resources, questions, tests
 
 
 def _days(
-    graph: nx.DiGraph, day_meta: list[dict], items: Iterable[tuple[date, dict]]
+    graph: nx.DiGraph,
+    day_meta: list[dict],
+    items: Iterable[tuple[date, dict]],
+    cut: Iterable[str] = (),
 ) -> list[dict[str, Any]]:
     """The day list with titles, resources for learning and questions for practice.
 
-    A practice item asks first the questions of the loop stages the plan
-    rehearses with mocks (an ML-coding question for a team that codes), then
-    the others.
+    A practice item asks only questions whose every concept is known or learned
+    by that day (never one about a cut concept or one still to come), each
+    question once in the plan, and first those of the loop stages the plan
+    rehearses with mocks (an ML-coding question for a team that codes).
     """
     by_date: dict[str, list[dict]] = defaultdict(list)
     for day, item in items:
         by_date[day.isoformat()].append(item)
     slugs = {i["concept"] for day_items in by_date.values() for i in day_items if i["concept"]}
-    resources, questions = _resources_and_questions(slugs)
+    resources, questions, tests = _resources_and_questions(slugs)
     loop = [i["stage"] for day_items in by_date.values() for i in day_items if i["kind"] == "mock"]
     for found in questions.values():
         found.sort(key=lambda q: loop.index(q["stage"]) if q["stage"] in loop else len(loop))
+    learned_on = {
+        i["concept"]: when
+        for when, day_items in sorted(by_date.items())
+        for i in day_items
+        if i["kind"] == "learn"
+    }
+    not_learned = set(cut)
+    asked: set[str] = set()
     days = []
     for meta in day_meta:
         day_items = by_date.get(meta["date"], [])
@@ -79,7 +98,17 @@ def _days(
             if item["kind"] == "learn" and slug:
                 item["resources"] = resources.get(slug, [])
             if item["kind"] == "practice" and slug:
-                item["questions"] = questions.get(slug, [])[: core.MAX_PRACTICE_QUESTIONS]
+                fitting = [
+                    q
+                    for q in questions.get(slug, [])
+                    if q["slug"] not in asked
+                    and not any(
+                        other in not_learned or learned_on.get(other, "") > meta["date"]
+                        for other in tests[q["slug"]]
+                    )
+                ][: core.MAX_PRACTICE_QUESTIONS]
+                asked |= {q["slug"] for q in fitting}
+                item["questions"] = fitting
         days.append({**meta, "items": day_items})
     return days
 
@@ -126,7 +155,10 @@ def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, An
         "revision": 1,
         "archived_at": None,
         "days": _days(
-            graph, day_rows(schedule), ((d.date, _item_dict(i)) for d, i in schedule.items())
+            graph,
+            day_rows(schedule),
+            ((d.date, _item_dict(i)) for d, i in schedule.items()),
+            cut=(c.concept for c in schedule.summary.cut),
         ),
         "summary": _cut_titles(graph, summary_json(schedule) | {"assumed": resolved.assumed}),
     }
@@ -173,7 +205,12 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
             if plan.archived_at
             else None
         ),
-        "days": _days(graph, plan.summary.get("days", []), rows),
+        "days": _days(
+            graph,
+            plan.summary.get("days", []),
+            rows,
+            cut=(c["concept"] for c in plan.summary.get("cut", [])),
+        ),
         "summary": _cut_titles(graph, summary),
     }
 
@@ -284,7 +321,7 @@ def _closing(payload: dict[str, Any], cut_limit: int | None = None) -> list[str]
 
 def to_markdown(payload: dict[str, Any]) -> str:
     head = _headline(payload)
-    lines = [f"# {head[0]}", "", head[1]]
+    lines = [f"# {head[0]}", "", *head[1:]]
     for day in payload["days"]:
         when = date.fromisoformat(day["date"]).strftime("%A %d %B %Y")
         if day["blackout"]:
