@@ -80,6 +80,8 @@ from planner.reviews import (
     place_follow_ups,
     place_refreshers,
     practice_minutes,
+    refresher_order,
+    refresher_reserve,
     review_minutes,
 )
 from planner.selection import (
@@ -239,14 +241,13 @@ def _attempt(
     warnings: list[str] = []
     days = make_days(request)
     place_mocks(days, request, warnings)
-    place_refreshers(days, request, graph, warnings)
-    capacity = learning_capacity(days, share)
-    free = {day.date: day.free_minutes for day in days}
-    for when, minutes in extra.items():  # a buffer last time: learning may have it now
-        capacity[when] = min(free[when], capacity[when] + minutes)
+    capacity = _capacity(days, share, extra)
     budget = usable_minutes(capacity, request.min_session_minutes)
-    selection = select(needed, budget if cap is None else min(budget, cap), graph)
+    budget -= refresher_reserve(days, request, graph)
+    selection = select(needed, max(0, budget if cap is None else min(budget, cap)), graph)
     order = study_order(needed, selection.kept, selection.toward)
+    refreshed = place_refreshers(days, refresher_order(graph, request, order), graph, warnings)
+    capacity = _capacity(days, share, extra)
     notes = {
         slug: f"toward {graph.nodes[target].get('title', target)}"[:200]
         for slug, target in selection.toward.items()
@@ -258,10 +259,24 @@ def _attempt(
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]
     relevance = {slug: request.relevance.get(slug, 0.0) for slug in needed.order}
-    priority = passed_down_value(needed.order, needed.prerequisites, needed.dependents, relevance)
-    place_follow_ups(days, request, finished, learned, priority, graph, warnings)
+    # Final reviews go to the most relevant concepts; what they unlock only breaks ties.
+    unlocked = passed_down_value(needed.order, needed.prerequisites, needed.dependents, relevance)
+    priority = {
+        slug: request.relevance.get(slug, 0.0) + 0.001 * unlocked.get(slug, 0.0)
+        for slug in [*learned, *refreshed]
+    }
+    place_follow_ups(days, request, finished, learned, priority, graph, warnings, refreshed)
     add_buffers(days)
     return days, selection, finished, unplaced, warnings
+
+
+def _capacity(days: list[Day], share: float, extra: Mapping[date, int]) -> dict[date, int]:
+    """Learning minutes per day: the free time less the review share, plus `extra`."""
+    capacity = learning_capacity(days, share)
+    free = {day.date: day.free_minutes for day in days}
+    for when, minutes in extra.items():  # a buffer last time: learning may have it now
+        capacity[when] = min(free[when], capacity[when] + minutes)
+    return capacity
 
 
 def _fitting_attempt(

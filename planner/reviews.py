@@ -59,35 +59,55 @@ REFRESHERS_PER_DAY = 2
 REFRESHER_SHARE = 0.15  # of the study time at most: refreshers never crowd out new topics
 
 
-def refresher_priority(graph: nx.DiGraph, request: PlanRequest) -> dict[str, float]:
-    """How much the interview leans on each shaky concept: its own relevance, or the best
-    relevance among the concepts that directly rest on it."""
-    priority = {}
+def refresher_order(graph: nx.DiGraph, request: PlanRequest, order: list[str]) -> list[str]:
+    """The shaky concepts this plan leans on, in the order the plan first needs them.
+
+    A shaky concept matters when it is a topic itself or a concept the plan
+    learns rests on it directly; it is refreshed before the first of those is
+    learned. Shaky concepts nothing in the plan rests on are left alone.
+    """
+    first_use = {slug: index for index, slug in reversed(list(enumerate(order)))}
+    ranked = []
     for slug in request.shaky:
-        leaning = [request.relevance.get(other, 0.0) for other in graph.successors(slug)]
-        priority[slug] = max([request.relevance.get(slug, 0.0), *leaning])
-    return priority
+        uses = [first_use[d] for d in graph.successors(slug) if d in first_use]
+        relevance = request.relevance.get(slug, 0.0)
+        if uses or relevance:
+            ranked.append(
+                (min(uses, default=len(order)), -relevance, graph.nodes[slug]["position"], slug)
+            )
+    return [slug for *_, slug in sorted(ranked)]
+
+
+def refresher_minutes(graph: nx.DiGraph, slug: str) -> int:
+    return review_minutes(learn_minutes(graph, slug)) + 10
+
+
+def refresher_reserve(days: list[Day], request: PlanRequest, graph: nx.DiGraph) -> int:
+    """Learning minutes to hold back for refreshers: all of them, within REFRESHER_SHARE."""
+    study = sum(d.free_minutes for d in days if not d.interview_day and d.available_minutes > 0)
+    wanted = sum(refresher_minutes(graph, slug) for slug in request.shaky)
+    return min(wanted, int(REFRESHER_SHARE * study))
 
 
 def place_refreshers(
-    days: list[Day], request: PlanRequest, graph: nx.DiGraph, warnings: list[str]
-) -> None:
-    """A refresher for each shaky concept, the most relied-on first, before learning is placed.
+    days: list[Day], refreshers: list[str], graph: nx.DiGraph, warnings: list[str]
+) -> dict[str, date]:
+    """A refresher for each shaky concept the plan leans on, in `refreshers` order, early.
 
     Shaky concepts are on the candidate's record, so the interview will go
-    there: they are refreshed early, at most two a day while that suffices,
-    and in at most REFRESHER_SHARE of the study time, so that a short plan
-    still learns its core topics.
+    there: each is refreshed before the plan first builds on it, at most two a
+    day while that suffices, and in at most REFRESHER_SHARE of the study time,
+    so that a short plan still learns its core topics. Returns the day of each.
     """
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
     budget = int(REFRESHER_SHARE * sum(d.free_minutes for d in study))
-    priority = refresher_priority(graph, request)
-    waiting = sorted(request.shaky, key=lambda s: (-priority[s], graph.nodes[s]["position"], s))
+    refreshed: dict[str, date] = {}
+    waiting = list(refreshers)
     for per_day in (REFRESHERS_PER_DAY, None):
         placed: dict[date, int] = {}
         left = []
         for slug in waiting:
-            minutes = review_minutes(learn_minutes(graph, slug)) + 10
+            minutes = refresher_minutes(graph, slug)
             day = next(
                 (
                     d
@@ -102,13 +122,15 @@ def place_refreshers(
                 continue
             day.items.append(Item(REVIEW, minutes, concept=slug, note="shaky: refresh"))
             placed[day.date] = placed.get(day.date, 0) + 1
+            refreshed[slug] = day.date
             budget -= minutes
         waiting = left
     if waiting:
         warnings.append(
-            f"{len(waiting)} of {len(request.shaky)} refreshers of shaky concepts did not fit "
-            "and were left out (the least relied-on)"
+            f"{len(waiting)} of {len(refreshers)} refreshers of shaky concepts the plan builds "
+            "on did not fit and were left out (the last needed)"
         )
+    return refreshed
 
 
 def place_follow_ups(
@@ -119,12 +141,18 @@ def place_follow_ups(
     priority: Mapping[str, float],
     graph: nx.DiGraph,
     warnings: list[str],
+    refreshed: Mapping[str, date] | None = None,
 ) -> None:
     """Practice after learning, spaced reviews, then the final reviews.
 
     `learned` is in learning order; `priority` ranks concepts for the final
-    reviews (relevance, with prerequisites inheriting a share of it).
+    reviews (relevance, with prerequisites inheriting a share of it). Refreshed
+    shaky concepts get practice and a final review too: a core topic the
+    candidate is rusty on is asked about as much as one they learn here.
     """
+    refreshed = dict(refreshed or {})
+    studied = {**refreshed, **finished}
+    covered = learned + [slug for slug in refreshed if slug not in finished]
     by_date = {day.date: day for day in days}
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
     if not study:
@@ -132,11 +160,11 @@ def place_follow_ups(
     last = study[-1].date
     final_days = [d.date for d in study[-FINAL_REVIEW_DAYS:]]
 
-    for slug in learned:
+    for slug in covered:
         practice = practice_minutes(request, slug)
         if practice:
             item = Item(PRACTICE, practice, concept=slug, note="interview questions")
-            _place_near(by_date, finished[slug], last, practice, item, slack=2)
+            _place_near(by_date, studied[slug], last, practice, item, slack=2)
 
     planned = missed = 0
     for slug in learned:
@@ -148,9 +176,9 @@ def place_follow_ups(
             planned += 1
             if not _place_near(by_date, target, last, minutes, Item(REVIEW, minutes, concept=slug)):
                 missed += 1
-    position = {slug: index for index, slug in enumerate(learned)}
-    for slug in sorted(learned, key=lambda s: (-priority.get(s, 0.0), position[s])):
-        final = next((d for d in final_days if d > finished[slug]), None)
+    position = {slug: index for index, slug in enumerate(covered)}
+    for slug in sorted(covered, key=lambda s: (-priority.get(s, 0.0), position[s])):
+        final = next((d for d in final_days if d > studied[slug]), None)
         if final is None:
             continue
         minutes = review_minutes(learn_minutes(graph, slug))
@@ -163,7 +191,7 @@ def place_follow_ups(
 
     interview_day = days[-1]
     if interview_day.interview_day and interview_day.available_minutes:
-        ranked = sorted(learned, key=lambda s: (-priority.get(s, 0.0), position[s]))
+        ranked = sorted(covered, key=lambda s: (-priority.get(s, 0.0), position[s]))
         for slug in ranked[:INTERVIEW_DAY_REVIEWS]:
             if interview_day.free_minutes < LIGHT_REVIEW_MINUTES:
                 break
