@@ -92,6 +92,7 @@ from planner.selection import (
     needed_subgraph,
     remaining_minutes,
     select,
+    tier_values,
 )
 
 __all__ = [
@@ -279,29 +280,36 @@ def _capacity(days: list[Day], share: float, extra: Mapping[date, int]) -> dict[
     return capacity
 
 
+Attempt = tuple[list[Day], Selection, dict[str, date], list[str], list[str]]
+
+
 def _fitting_attempt(
     graph: nx.DiGraph,
     request: PlanRequest,
     needed: Needed,
     share: float,
     extra: Mapping[date, int],
-) -> tuple[list[Day], Selection, dict[str, date], list[str], list[str]]:
-    """An attempt whose chosen topics all find sessions in the days.
+    cap: int | None = None,
+) -> tuple[Attempt, int | None]:
+    """An attempt whose chosen topics all find sessions in the days, and the cap it took.
 
     The budget counts minutes, but sessions lose a day's odd ends; when a kept
     concept finds no room, the budget shrinks by what was lost and selection
     runs again, so what is chosen is the best that the days can really hold.
     """
-    cap: int | None = None
     for _ in range(FIT_ROUNDS):
-        days, selection, finished, unplaced, warnings = _attempt(
-            graph, request, needed, share, extra, cap
-        )
+        attempt = _attempt(graph, request, needed, share, extra, cap)
+        selection, unplaced = attempt[1], attempt[3]
         lost = [slug for slug in unplaced if slug in selection.kept]
         if not lost:
             break
         cap = selection.budget - needed.minutes(lost)
-    return days, selection, finished, unplaced, warnings
+    return attempt, cap
+
+
+def _learns_more(needed: Needed, first: Attempt, second: Attempt) -> bool:
+    """Does `first` learn more, tier by tier, than `second` (ties: the later one wins)?"""
+    return tier_values(needed, set(first[2])) >= tier_values(needed, set(second[2]))
 
 
 def _idle_buffers(days: list[Day], min_session: int) -> dict[date, int]:
@@ -350,16 +358,22 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     if needed.minutes(needed.order) > usable_minutes(probe, request.min_session_minutes):
         share = min(share, REVIEW_SHARE_FLOOR)  # learning the targets comes before reviews
     extra: dict[date, int] = {}
+    cap: int | None = None
+    best: Attempt | None = None
     for _ in range(BUFFER_ROUNDS):
-        days, selection, finished, unplaced, warnings = _fitting_attempt(
-            graph, request, needed, share, extra
-        )
+        attempt, cap = _fitting_attempt(graph, request, needed, share, extra, cap)
+        if best is None or _learns_more(needed, attempt, best):
+            best = attempt
+        days, selection, finished = attempt[0], attempt[1], attempt[2]
         idle = _idle_buffers(days, request.min_session_minutes)
         if not _could_learn_toward(needed, selection, set(finished), idle):
             break
         # Topics were cut and a session's worth of time sat idle: learn toward them instead.
         for when, minutes in idle.items():
             extra[when] = extra.get(when, 0) + minutes
+        if cap is not None:  # what the days held last time, plus the idle time now offered
+            cap += sum(idle.values())
+    days, selection, finished, unplaced, warnings = best
     for day in days:
         sort_items(day)
     summary = _summary(graph, request, needed, days, selection, finished, unplaced, warnings)
