@@ -242,13 +242,13 @@ def _attempt(
     warnings: list[str] = []
     days = make_days(request)
     place_mocks(days, request, warnings)
-    capacity = _capacity(days, share, extra)
+    capacity = _capacity(days, share, extra, request.min_session_minutes)
     budget = usable_minutes(capacity, request.min_session_minutes)
-    budget -= refresher_reserve(days, request, graph)
+    budget -= refresher_reserve(days, request, graph, needed.cost)
     selection = select(needed, max(0, budget if cap is None else min(budget, cap)), graph)
     order = study_order(needed, selection.kept, selection.toward)
     refreshed = place_refreshers(days, refresher_order(graph, request, order), graph, warnings)
-    capacity = _capacity(days, share, extra)
+    capacity = _capacity(days, share, extra, request.min_session_minutes)
     notes = {
         slug: f"toward {graph.nodes[target].get('title', target)}"[:200]
         for slug, target in selection.toward.items()
@@ -271,9 +271,11 @@ def _attempt(
     return days, selection, finished, unplaced, warnings
 
 
-def _capacity(days: list[Day], share: float, extra: Mapping[date, int]) -> dict[date, int]:
+def _capacity(
+    days: list[Day], share: float, extra: Mapping[date, int], min_session: int
+) -> dict[date, int]:
     """Learning minutes per day: the free time less the review share, plus `extra`."""
-    capacity = learning_capacity(days, share)
+    capacity = learning_capacity(days, share, min_session)
     free = {day.date: day.free_minutes for day in days}
     for when, minutes in extra.items():  # a buffer last time: learning may have it now
         capacity[when] = min(free[when], capacity[when] + minutes)
@@ -327,14 +329,15 @@ def _could_learn_toward(
     """Could the idle buffers hold a cut topic with what it still needs, or at least one of
     its prerequisites that is ready to learn?"""
     largest, total = max(idle.values(), default=0), sum(idle.values())
-    topics = [c for c in selection.cuts if c.tier is not None]
+    # Cut by selection, or kept but left without a session: either way not learned.
+    topics = [c.concept for c in selection.cuts if c.tier is not None]
+    topics += [t for t in needed.tier if t in selection.kept and t not in learned]
     if any(
-        needed.closure_minutes(cut.concept, without=learned, limit=total) is not None
-        for cut in topics
+        needed.closure_minutes(topic, without=learned, limit=total) is not None for topic in topics
     ):
         return True
-    for cut in topics[:TOWARD_TOPICS]:
-        for slug in needed.closure([cut.concept], without=learned):
+    for topic in topics[:TOWARD_TOPICS]:
+        for slug in needed.closure([topic], without=learned):
             ready = all(p in learned for p in needed.prerequisites[slug])
             if ready and needed.cost[slug] <= largest:
                 return True
@@ -354,7 +357,7 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     validate(graph, request)
     needed = needed_subgraph(graph, request)
     share = request.review_share
-    probe = learning_capacity(make_days(request), share)
+    probe = learning_capacity(make_days(request), share, request.min_session_minutes)
     if needed.minutes(needed.order) > usable_minutes(probe, request.min_session_minutes):
         share = min(share, REVIEW_SHARE_FLOOR)  # learning the targets comes before reviews
     extra: dict[date, int] = {}

@@ -88,13 +88,28 @@ def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> N
         taken.add(fitting.date)
 
 
-def learning_capacity(days: list[Day], review_share: float) -> dict[date, int]:
-    """Minutes each study day can give to learning, after mocks and the review share."""
+CONSOLIDATION_AFTER_DAYS = 7  # a plan with this many study days keeps its last one new-free
+
+
+def learning_capacity(
+    days: list[Day], review_share: float, min_session: int = 0
+) -> dict[date, int]:
+    """Minutes each study day can give to learning, after mocks and the review share.
+
+    A day whose share would leave less than one session keeps a session
+    instead: the review share must not make a short day useless. In a plan of
+    a week or more the last study day learns nothing new: it is for final
+    reviews and the last mock, as a candidate would want the day before.
+    """
     capacity = {}
     for day in days:
         if day.interview_day:
             continue
-        capacity[day.date] = int(day.free_minutes * (1 - review_share))
+        shared = int(day.free_minutes * (1 - review_share))
+        capacity[day.date] = max(shared, min(day.free_minutes, min_session))
+    study = [day.date for day in days if not day.interview_day and day.available_minutes > 0]
+    if len(study) >= CONSOLIDATION_AFTER_DAYS:
+        capacity[study[-1]] = 0
     return capacity
 
 

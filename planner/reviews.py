@@ -9,7 +9,7 @@ relevant concepts first, since those are what the interview will probe.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, timedelta
 
 import networkx as nx
@@ -82,11 +82,23 @@ def refresher_minutes(graph: nx.DiGraph, slug: str) -> int:
     return review_minutes(learn_minutes(graph, slug)) + 10
 
 
-def refresher_reserve(days: list[Day], request: PlanRequest, graph: nx.DiGraph) -> int:
-    """Learning minutes to hold back for refreshers: all of them, within REFRESHER_SHARE."""
+def refresher_reserve(
+    days: list[Day], request: PlanRequest, graph: nx.DiGraph, needed: Collection[str]
+) -> int:
+    """Learning minutes to hold back for the refreshers the plan may build on: those of
+    shaky topics and of shaky concepts a needed concept rests on, within REFRESHER_SHARE."""
     study = sum(d.free_minutes for d in days if not d.interview_day and d.available_minutes > 0)
-    wanted = sum(refresher_minutes(graph, slug) for slug in request.shaky)
-    return min(wanted, int(REFRESHER_SHARE * study))
+    room = int(REFRESHER_SHARE * study)
+    reserve = 0
+    for minutes in sorted(
+        refresher_minutes(graph, slug)
+        for slug in request.shaky
+        if request.relevance.get(slug) or any(d in needed for d in graph.successors(slug))
+    ):
+        if reserve + minutes > room:  # only whole refreshers: a part of one helps nobody
+            break
+        reserve += minutes
+    return reserve
 
 
 def place_refreshers(

@@ -608,21 +608,28 @@ def test_cut_reasons_say_the_numbers_the_json_has(case):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan_cases())
 def test_no_idle_buffer_is_left_while_a_cut_topic_would_fit_in_the_buffers(case):
+    """No buffer of a session or more sits idle on a day when a cut topic, with what it
+    still needs, would fit in it after everything it rests on is learned."""
     graph, req = case
     schedule = build_schedule(graph, req)
-    idle = sum(
-        item.minutes
-        for _, item in schedule.items()
-        if item.kind == "buffer" and item.minutes >= req.min_session_minutes
-    )
     needed, known_all, kinds = _needed(graph, req)
-    learned = set(schedule.summary.learned)
+    learned_on = learned_days(schedule)
+    buffers = [
+        (day.date, item.minutes)
+        for day, item in schedule.items()
+        if item.kind == "buffer" and item.minutes >= req.min_session_minutes
+    ]
     for cut in schedule.summary.cut:
         if cut.tier is None:
             continue
-        missing = _closure(graph, [cut.concept], kinds, known_all, needed) - learned
-        # Day boundaries can still split a closure that the total would hold: allow a session.
-        assert _minutes(graph, req, missing) > idle - req.min_session_minutes * len(missing), cut
+        missing = _closure(graph, [cut.concept], kinds, known_all, needed) - set(learned_on)
+        rests_on = {
+            p for slug in missing for p, _, k in graph.in_edges(slug, data="kind")
+            if k in kinds and p in learned_on
+        }  # fmt: skip
+        ready = max((learned_on[p] for p in rests_on), default=req.start)
+        for when, minutes in buffers:
+            assert not (when > ready and _minutes(graph, req, missing) <= minutes), (cut, when)
 
 
 def test_core_topics_come_before_cheaper_useful_ones():
