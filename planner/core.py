@@ -123,9 +123,6 @@ __all__ = [
     "walk",
 ]
 
-# How much a target of each tier weighs when ordering the study days: whatever serves a
-# core topic comes before whatever serves only an important one, and so on.
-ORDER_WEIGHTS = (10_000.0, 100.0, 1.0)
 BUFFER_ROUNDS = 3  # times a plan is rebuilt to turn idle buffers into learning toward a target
 FIT_ROUNDS = 5  # times selection is rerun on a smaller budget when sessions lost minutes
 
