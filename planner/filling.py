@@ -51,8 +51,15 @@ def make_days(request: PlanRequest) -> list[Day]:
     return days
 
 
+STUDY_DAYS_PER_MOCK = 3  # a short plan rehearses fewer stages: learning comes first
+
+
 def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> None:
     """One mock per loop stage, on distinct days, as late as possible before the interview.
+
+    A plan has at most one mock per three study days (and always one): three
+    mocks in a three-day plan would take a third of the time the core topics
+    need. The first stages of the loop are kept.
 
     The final part is the last 30% of study days (at least as many days as
     mocks); a mock that fits no day there goes earlier, and one that fits no
@@ -64,11 +71,18 @@ def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> N
     if not study:
         warnings.append("no study day before the interview: no mock interview could be scheduled")
         return
-    window = max(len(request.mocks), math.ceil(0.3 * len(study)))
+    mocks = request.mocks[: max(1, len(study) // STUDY_DAYS_PER_MOCK)]
+    if len(mocks) < len(request.mocks):
+        left_out = ", ".join(mock.title for mock in request.mocks[len(mocks) :])
+        warnings.append(
+            f"{len(study)} study days leave room for {len(mocks)} mock interview(s), not "
+            f"{len(request.mocks)}: left out {left_out} (the time goes to learning)"
+        )
+    window = max(len(mocks), math.ceil(0.3 * len(study)))
     candidates = study[-window:][::-1] + study[:-window][::-1]  # latest first, then earlier
     taken: set[date] = set()
     # Place the last loop stage latest, so mocks come in the order of the real loop.
-    for mock in reversed(request.mocks):
+    for mock in reversed(mocks):
         fitting = next(
             (d for d in candidates if d.date not in taken and d.free_minutes >= mock.minutes),
             None,
