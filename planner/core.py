@@ -39,6 +39,7 @@ How a plan is made
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 import networkx as nx
@@ -223,6 +224,17 @@ def longest_chain(needed: Needed) -> list[str]:
 # --- the whole planner ----------------------------------------------------------------------
 
 
+@dataclass
+class Build:
+    """One attempt at a plan: the days, what selection chose, and what found sessions."""
+
+    days: list[Day]
+    selection: Selection
+    finished: dict[str, date]  # learned concept -> the day of its last session
+    unplaced: list[str]  # chosen, but no session found room for it
+    warnings: list[str]
+
+
 def _attempt(
     graph: nx.DiGraph,
     request: PlanRequest,
@@ -230,7 +242,7 @@ def _attempt(
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
-) -> tuple[list[Day], Selection, dict[str, date], list[str], list[str]]:
+) -> Build:
     """One build: days, selection, fill and follow-ups, with `extra` learning minutes per day.
 
     `cap` bounds the learning budget below what the days hold in total, for when
@@ -265,7 +277,7 @@ def _attempt(
     }
     place_follow_ups(days, request, finished, learned, priority, graph, warnings, refreshed)
     add_buffers(days)
-    return days, selection, finished, unplaced, warnings
+    return Build(days, selection, finished, unplaced, warnings)
 
 
 def _capacity(
@@ -279,9 +291,6 @@ def _capacity(
     return capacity
 
 
-Attempt = tuple[list[Day], Selection, dict[str, date], list[str], list[str]]
-
-
 def _fitting_attempt(
     graph: nx.DiGraph,
     request: PlanRequest,
@@ -289,7 +298,7 @@ def _fitting_attempt(
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
-) -> tuple[Attempt, int | None]:
+) -> tuple[Build, int | None]:
     """An attempt whose chosen topics all find sessions in the days, and the cap it took.
 
     The budget counts minutes, but sessions lose a day's odd ends; when a kept
@@ -297,18 +306,17 @@ def _fitting_attempt(
     runs again, so what is chosen is the best that the days can really hold.
     """
     for _ in range(FIT_ROUNDS):
-        attempt = _attempt(graph, request, needed, share, extra, cap)
-        selection, unplaced = attempt[1], attempt[3]
-        lost = [slug for slug in unplaced if slug in selection.kept]
+        build = _attempt(graph, request, needed, share, extra, cap)
+        lost = [slug for slug in build.unplaced if slug in build.selection.kept]
         if not lost:
             break
-        cap = selection.budget - needed.minutes(lost)
-    return attempt, cap
+        cap = build.selection.budget - needed.minutes(lost)
+    return build, cap
 
 
-def _learns_more(needed: Needed, first: Attempt, second: Attempt) -> bool:
-    """Does `first` learn more, tier by tier, than `second` (ties: the later one wins)?"""
-    return tier_values(needed, set(first[2])) >= tier_values(needed, set(second[2]))
+def _learns_more(needed: Needed, first: Build, second: Build) -> bool:
+    """Does `first` learn at least as much, tier by tier, as `second`?"""
+    return tier_values(needed, set(first.finished)) >= tier_values(needed, set(second.finished))
 
 
 def _idle_buffers(days: list[Day], min_session: int) -> dict[date, int]:
@@ -359,37 +367,29 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
         share = min(share, REVIEW_SHARE_FLOOR)  # learning the targets comes before reviews
     extra: dict[date, int] = {}
     cap: int | None = None
-    best: Attempt | None = None
+    best: Build | None = None
     for _ in range(BUFFER_ROUNDS):
-        attempt, cap = _fitting_attempt(graph, request, needed, share, extra, cap)
-        if best is None or _learns_more(needed, attempt, best):
-            best = attempt
-        days, selection, finished = attempt[0], attempt[1], attempt[2]
-        idle = _idle_buffers(days, request.min_session_minutes)
-        if not _could_learn_toward(needed, selection, set(finished), idle):
+        build, cap = _fitting_attempt(graph, request, needed, share, extra, cap)
+        if best is None or _learns_more(needed, build, best):
+            best = build
+        idle = _idle_buffers(build.days, request.min_session_minutes)
+        if not _could_learn_toward(needed, build.selection, set(build.finished), idle):
             break
         # Topics were cut and a session's worth of time sat idle: learn toward them instead.
         for when, minutes in idle.items():
             extra[when] = extra.get(when, 0) + minutes
         if cap is not None:  # what the days held last time, plus the idle time now offered
             cap += sum(idle.values())
-    days, selection, finished, unplaced, warnings = best
-    for day in days:
+    assert best is not None  # BUFFER_ROUNDS >= 1
+    for day in best.days:
         sort_items(day)
-    summary = _summary(graph, request, needed, days, selection, finished, unplaced, warnings)
-    return Schedule(request.start, request.interview, days, summary)
+    summary = _summary(graph, request, needed, best)
+    return Schedule(request.start, request.interview, best.days, summary)
 
 
-def _summary(
-    graph: nx.DiGraph,
-    request: PlanRequest,
-    needed: Needed,
-    days: list[Day],
-    selection: Selection,
-    finished: dict[str, date],
-    unplaced: list[str],
-    warnings: list[str],
-) -> Summary:
+def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Build) -> Summary:
+    days, selection, finished = build.days, build.selection, build.finished
+    unplaced, warnings = build.unplaced, build.warnings
     learned = [slug for slug in needed.order if slug in finished]
     order_learned = [
         item.concept

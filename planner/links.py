@@ -122,9 +122,9 @@ def mark_done_from_link(token: str) -> LinkTarget:
     with transaction.atomic():
         target = mark_done_target(token)
         if target.item.status != ItemStatus.DONE:
-            # mark_item checks the revision again under the plan's lock: a replan that
-            # commits between the check above and this write makes it a refusal.
-            revision = _read(token, MARK_DONE_SALT)["r"]
+            # The link's revision (checked above) goes to mark_item, which checks it again
+            # under the plan's lock: a replan committing in between makes it a refusal.
+            revision = target.plan.revision
             try:
                 services.mark_item(item=target.item, status=ItemStatus.DONE, revision=revision)
             except services.PlanChanged:
