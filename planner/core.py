@@ -88,6 +88,7 @@ from planner.reviews import (
 from planner.selection import (
     TOWARD_TOPICS,
     Needed,
+    ProvenOptima,
     Selection,
     learn_minutes,
     needed_subgraph,
@@ -239,6 +240,7 @@ def _attempt(
     graph: nx.DiGraph,
     request: PlanRequest,
     needed: Needed,
+    proven: ProvenOptima,
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
@@ -254,7 +256,7 @@ def _attempt(
     capacity = _capacity(days, share, extra, request.min_session_minutes)
     budget = usable_minutes(capacity, request.min_session_minutes)
     budget -= refresher_reserve(days, request, graph, needed.cost)
-    selection = select(needed, max(0, budget if cap is None else min(budget, cap)), graph)
+    selection = select(needed, max(0, budget if cap is None else min(budget, cap)), graph, proven)
     order = study_order(needed, selection.kept, selection.toward)
     refreshed = place_refreshers(days, refresher_order(graph, request, order), graph, warnings)
     capacity = _capacity(days, share, extra, request.min_session_minutes)
@@ -295,6 +297,7 @@ def _fitting_attempt(
     graph: nx.DiGraph,
     request: PlanRequest,
     needed: Needed,
+    proven: ProvenOptima,
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
@@ -306,7 +309,7 @@ def _fitting_attempt(
     runs again, so what is chosen is the best that the days can really hold.
     """
     for _ in range(FIT_ROUNDS):
-        build = _attempt(graph, request, needed, share, extra, cap)
+        build = _attempt(graph, request, needed, proven, share, extra, cap)
         lost = [slug for slug in build.unplaced if slug in build.selection.kept]
         if not lost:
             break
@@ -368,8 +371,9 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     extra: dict[date, int] = {}
     cap: int | None = None
     best: Build | None = None
+    proven = ProvenOptima()
     for _ in range(BUFFER_ROUNDS):
-        build, cap = _fitting_attempt(graph, request, needed, share, extra, cap)
+        build, cap = _fitting_attempt(graph, request, needed, proven, share, extra, cap)
         if best is None or _learns_more(needed, build, best):
             best = build
         idle = _idle_buffers(build.days, request.min_session_minutes)

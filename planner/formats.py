@@ -18,7 +18,15 @@ from kb import graph as kb_graph
 from kb.models import Question, Resource
 from planner import core
 from planner.models import Plan
-from planner.services import Resolved, day_rows, plan_inputs, summary_json, zone
+from planner.services import (
+    Resolved,
+    day_rows,
+    plan_inputs,
+    plan_relevance,
+    summary_json,
+    team_stages,
+    zone,
+)
 
 RESOURCES_PER_ITEM = 3
 TABLE_CUT_LIMIT = 15
@@ -64,13 +72,18 @@ def _days(
     day_meta: list[dict],
     items: Iterable[tuple[date, dict]],
     cut: Iterable[str] = (),
+    stages: Iterable[str] = (),
+    relevance: dict[str, float] | None = None,
 ) -> list[dict[str, Any]]:
     """The day list with titles, resources for learning and questions for practice.
 
     A practice item asks only questions whose every concept is known or learned
     by that day (never one about a cut concept or one still to come), each
-    question once in the plan, and first those of the loop stages the plan
-    rehearses with mocks (an ML-coding question for a team that codes).
+    question once in the plan. First come the questions of the loop stages the
+    plan rehearses with mocks, then those of the team's other stages (an
+    ML-coding question for a team that codes), and within a stage those about
+    what the team's tracks weigh most (`relevance`, summed over the concepts a
+    question tests), so the few minutes of practice go to what will be asked.
     """
     by_date: dict[str, list[dict]] = defaultdict(list)
     for day, item in items:
@@ -78,8 +91,16 @@ def _days(
     slugs = {i["concept"] for day_items in by_date.values() for i in day_items if i["concept"]}
     resources, questions, tests = _resources_and_questions(slugs)
     loop = [i["stage"] for day_items in by_date.values() for i in day_items if i["kind"] == "mock"]
+    loop += [stage for stage in stages if stage not in loop]
+    relevance = relevance or {}
+
+    def first_asked(question: dict) -> tuple[int, float]:
+        stage = loop.index(question["stage"]) if question["stage"] in loop else len(loop)
+        weight = sum(relevance.get(slug, 0.0) for slug in tests[question["slug"]])
+        return stage, -round(weight, 6)
+
     for found in questions.values():
-        found.sort(key=lambda q: loop.index(q["stage"]) if q["stage"] in loop else len(loop))
+        found.sort(key=first_asked)
     learned_on = {
         i["concept"]: when
         for when, day_items in sorted(by_date.items())
@@ -159,6 +180,8 @@ def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, An
             day_rows(schedule),
             ((d.date, _item_dict(i)) for d, i in schedule.items()),
             cut=(c.concept for c in schedule.summary.cut),
+            stages=team_stages(resolved.team),
+            relevance=resolved.request.relevance,
         ),
         "summary": _cut_titles(graph, summary_json(schedule) | {"assumed": resolved.assumed}),
     }
@@ -210,6 +233,8 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
             plan.summary.get("days", []),
             rows,
             cut=(c["concept"] for c in plan.summary.get("cut", [])),
+            stages=team_stages(plan.team),
+            relevance=plan_relevance(plan),
         ),
         "summary": _cut_titles(graph, summary),
     }

@@ -334,18 +334,58 @@ class Selection:
     toward: dict[str, str] = field(default_factory=dict)  # prerequisite -> cut target
 
 
-def select(needed: Needed, budget: int, graph: nx.DiGraph) -> Selection:
-    """The targets to learn within `budget` minutes, the cut list, and the time left's use."""
+@dataclass
+class ProvenOptima:
+    """Optima already proven for one plan's needs, at the budgets tried so far.
+
+    A plan is selected several times on nearby budgets (sessions lose minutes,
+    idle buffers are offered back). The optimum at a budget B is still optimal
+    at any smaller budget that holds it, and its tier values bound every smaller
+    budget from above, so most repeats need no solver run at all.
+    """
+
+    found: list[tuple[int, frozenset[str], tuple[float, ...]]] = field(default_factory=list)
+
+    def holding(self, needed: Needed, budget: int) -> set[str] | None:
+        """A proven optimum at a budget >= `budget` whose minutes fit `budget`."""
+        for at, kept, _ in self.found:
+            if at >= budget and needed.minutes(kept) <= budget:
+                return set(kept)
+        return None
+
+    def reached_by(self, needed: Needed, budget: int, kept: set[str]) -> bool:
+        """Does `kept` reach the proven optimum of some budget >= `budget` (so it is optimal)?"""
+        values = tier_values(needed, kept)
+        return any(at >= budget and values == best for at, _, best in self.found)
+
+    def add(self, needed: Needed, budget: int, kept: set[str]) -> None:
+        self.found.append((budget, frozenset(kept), tier_values(needed, kept)))
+
+
+def select(
+    needed: Needed, budget: int, graph: nx.DiGraph, proven: ProvenOptima | None = None
+) -> Selection:
+    """The targets to learn within `budget` minutes, the cut list, and the time left's use.
+
+    `proven` carries optima from earlier budgets of the same plan; give the same
+    object to every call for one plan, and it saves the solver's repeats.
+    """
     if needed.minutes(needed.order) <= budget:
         return Selection(set(needed.order), budget, exact=True)
-    kept = greedy_select(needed, budget)
-    exact = False
-    if len(needed.order) <= EXACT_MAX_CONCEPTS:
-        solved = exact_select(needed, budget, start=kept)
-        if solved is not None:
-            candidate, exact = solved
-            if not _better(needed, kept, candidate):
-                kept = candidate
+    proven = proven if proven is not None else ProvenOptima()
+    kept = proven.holding(needed, budget)
+    exact = kept is not None
+    if kept is None:
+        kept = greedy_select(needed, budget)
+        exact = proven.reached_by(needed, budget, kept)
+        if not exact and len(needed.order) <= EXACT_MAX_CONCEPTS:
+            solved = exact_select(needed, budget, start=kept)
+            if solved is not None:
+                candidate, exact = solved
+                if not _better(needed, kept, candidate):
+                    kept = candidate
+        if exact:
+            proven.add(needed, budget, kept)
     selection = Selection(kept, budget, exact)
     selection.cuts = cut_list(needed, kept, budget, graph)
     selection.toward = toward_cut_targets(needed, selection, budget)

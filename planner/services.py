@@ -245,12 +245,18 @@ def team_track_weights(team: TeamProfile) -> dict[str, float]:
     return dict(team.track_weights.values_list("track__slug", "weight"))
 
 
-def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
-    """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0."""
+def _track_weights(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
+    """The team's tracks and the ones asked for, each at the higher of its two weights."""
     track_weights = dict(inputs.tracks)
     if team is not None:
         for slug, weight in team_track_weights(team).items():
             track_weights[slug] = max(weight, track_weights.get(slug, 0.0))
+    return track_weights
+
+
+def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
+    """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0."""
+    track_weights = _track_weights(inputs, team)
     unknown = sorted(set(inputs.tracks) - set(Track.objects.values_list("slug", flat=True)))
     if unknown:
         slugs = Track.objects.values_list("slug", flat=True)
@@ -262,6 +268,21 @@ def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]
     for slug in inputs.targets:
         relevance[slug] = 1.0
     return relevance
+
+
+def plan_relevance(plan: Plan) -> dict[str, float]:
+    """What a stored plan's team and tracks weigh now (two queries; a track since deleted
+    simply weighs nothing, where a new plan would be refused)."""
+    inputs = plan_inputs(plan)
+    relevance = relevance_from_tracks(_track_weights(inputs, plan.team))
+    return relevance | dict.fromkeys(inputs.targets, 1.0)
+
+
+def team_stages(team: TeamProfile | None) -> list[str]:
+    """The team's loop stages in interview order (none without a team)."""
+    if team is None:
+        return []
+    return list(team.loop.order_by("order").values_list("stage__slug", flat=True))
 
 
 def _mocks(team: TeamProfile | None, role: str) -> tuple[core.MockStage, ...]:

@@ -161,8 +161,10 @@ READS = [
 ]
 OWN = [
     ("/api/v1/plans/?page_size=200", 3),
-    ("/api/v1/plans/{plan}/", 7),
-    ("/api/v1/plans/{plan}/calendar.ics", 7),
+    # 7, plus the team's track weights, what they weigh and its loop stages, which order
+    # each practice item's questions.
+    ("/api/v1/plans/{plan}/", 10),
+    ("/api/v1/plans/{plan}/calendar.ics", 10),
     ("/api/v1/graph/next/", 4),
 ]
 

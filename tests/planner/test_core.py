@@ -659,3 +659,40 @@ def test_the_exact_selection_beats_the_greedy_on_a_shared_prerequisite_trap():
     assert selection.tier_values(needed, exact) > selection.tier_values(needed, greedy) or (
         greedy == exact
     )
+
+
+def test_a_proven_optimum_serves_a_smaller_budget_that_holds_it_without_a_solve(monkeypatch):
+    graph = dag("s>a", "s>b", hours={"s": 2.0, "a": 0.5, "b": 0.5, "x": 1.0})
+    relevance = {"a": 0.8, "b": 0.8, "x": 1.0}
+    needed = selection.needed_subgraph(graph, request(relevance=relevance))
+    proven = selection.ProvenOptima()
+    first = selection.select(needed, 190, graph, proven)  # s, a, b: 180 of 190 minutes
+    assert first.exact and first.kept == {"s", "a", "b"}
+
+    def no_solver(*args, **kwargs):
+        raise AssertionError("the solver ran again")
+
+    monkeypatch.setattr(selection, "exact_select", no_solver)
+    again = selection.select(needed, 180, graph, proven)
+    assert again.exact and again.kept == {"s", "a", "b"} and again.budget == 180
+    # 170 does not hold it: the greedy's {x} is not the optimum's value, so a solve is due.
+    with pytest.raises(AssertionError, match="the solver ran again"):
+        selection.select(needed, 170, graph, proven)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.lists(st.integers(0, 100), min_size=2, max_size=5))
+def test_selections_that_share_proven_optima_equal_fresh_ones(case, percents):
+    """Reusing what earlier budgets proved never changes the value chosen at a budget."""
+    graph, req = case
+    needed = selection.needed_subgraph(graph, req)
+    total = needed.minutes(needed.order)
+    proven = selection.ProvenOptima()
+    for percent in percents:
+        budget = total * percent // 100
+        shared = selection.select(needed, budget, graph, proven)
+        fresh = selection.select(needed, budget, graph)
+        assert selection.tier_values(needed, shared.kept) == selection.tier_values(
+            needed, fresh.kept
+        )
+        assert needed.minutes(shared.kept) <= budget

@@ -652,3 +652,32 @@ def test_practice_asks_a_question_only_once_its_concepts_are_learned_and_only_on
                         assert learned_on["softmax"] <= day["date"]
     assert "implement-attention" in asked
     assert len(asked) == len(set(asked))
+
+
+def test_practice_asks_first_what_the_team_stages_and_tracks_weigh(small_kb):
+    """bert's questions: the team's own stage before one it never holds, then by what the
+    team's tracks weigh (transformer 0.9 over tokenization 0.5 over nothing else)."""
+    from kb.models import Concept, InterviewStage, Question
+
+    def ask(slug: str, stage: str, *concepts: str) -> None:
+        question = Question.objects.create(
+            slug=slug, text=slug.replace("-", " "), stage=InterviewStage.objects.get(slug=stage)
+        )
+        question.concepts.set(Concept.objects.filter(slug__in=["bert", *concepts]))
+
+    Question.objects.filter(slug="what-is-bert").delete()
+    ask("a-bert-design", "ml-system-design")  # not a stage of llm-research's loop
+    ask("b-bert-alone", "ml-concepts")
+    ask("c-bert-tokens", "ml-concepts", "tokenization")
+    ask("d-bert-transformer", "ml-concepts", "transformer")
+
+    preview = formats.preview_payload(*services.preview_plan(inputs(), today=MONDAY))
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    for payload in (preview, formats.plan_payload(plan)):
+        practice = [
+            [q["slug"] for q in item["questions"]]
+            for day in payload["days"]
+            for item in day["items"]
+            if item["kind"] == "practice" and item["concept"] == "bert"
+        ]
+        assert practice[0] == ["d-bert-transformer", "c-bert-tokens"]
