@@ -357,6 +357,11 @@ def graph_entries(graph: nx.DiGraph) -> list[Entry]:
 
 SUGGESTIONS = 3
 MAX_SUGGESTED_SLUGS = 5  # per error: fifty typos in one request do not get fifty searches
+# Respellings multiply (two per unknown word), so only a slug's first words are respelled
+# and only its first characters compared: a 150-character typo in a URL must not hold a
+# worker for minutes. Real slugs are at most 80 characters and a few words.
+MAX_RESPELLED_WORDS = 6
+MAX_COMPARED_CHARS = 100
 CUTOFF = 0.75  # difflib ratio, and the least score a suggestion needs
 _DROPPED_WORD = 0.8  # "transformer-xl" read as "transformer", if "xl" is like no word
 _VARIANTS = 4
@@ -426,7 +431,7 @@ def _close(word: str, options: Iterable[str]) -> list[tuple[float, str]]:
 
 def _variants(query_words: list[str], corpus: _Corpus) -> list[tuple[str, float]]:
     """The query with each word no name uses respelled as a close word, or left out."""
-    kept = [w for w in query_words if w not in STOP_WORDS] or query_words
+    kept = ([w for w in query_words if w not in STOP_WORDS] or query_words)[:MAX_RESPELLED_WORDS]
     choices = []
     for word in kept:
         if corpus.knows(word):
@@ -446,6 +451,7 @@ def _variants(query_words: list[str], corpus: _Corpus) -> list[tuple[str, float]
 
 
 def _closest(slug: str, corpus: _Corpus, n: int) -> list[str]:
+    slug = slug[:MAX_COMPARED_CHARS]
     query_words = words(slug)
     if len("".join(query_words)) < 2 or n < 1:
         return []

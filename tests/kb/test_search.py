@@ -263,3 +263,22 @@ def test_an_unknown_slug_with_nothing_close_keeps_the_plain_message(shipped):
         kb_graph.neighbourhood(shipped, "ghost")
     assert error.value.message == "root: unknown concept 'ghost'"
     assert error.value.details == {"root": ["ghost"]}
+
+
+def test_a_long_misspelled_slug_is_respelled_a_bounded_number_of_ways(monkeypatch):
+    """Two respellings per unknown word multiply: a 12-word typo in a URL must not ask for
+    2**12 variants (at 40 words an anonymous request could hold a worker for hours)."""
+    combinations = 0
+    real_product = search.product
+
+    def counting_product(*choices):
+        nonlocal combinations
+        for combination in real_product(*choices):
+            combinations += 1
+            yield combination
+
+    monkeypatch.setattr(search, "product", counting_product)
+    slugs = ["gating-network", "gaming-network"]  # "gaxing": two close words, twice the ways
+    typo = "-".join(["gaxing"] * 12)
+    search.suggest([typo], slugs)
+    assert 0 < combinations <= 2**search.MAX_RESPELLED_WORDS
