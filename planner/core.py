@@ -90,6 +90,7 @@ from planner.selection import (
     Needed,
     ProvenOptima,
     Selection,
+    hours_text,
     learn_minutes,
     needed_subgraph,
     remaining_minutes,
@@ -433,12 +434,11 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
         )
     for tier in tiers:
         if tier.learned < tier.targets:
-            hours = (tier.needed_minutes) / 60
             warnings.insert(
                 len([w for w in warnings if " topics do not fit" in w]),
                 f"{tier.targets - tier.learned} of {tier.targets} {tier.name} topics do not fit "
-                f"(all {tier.name} topics need {hours:.1f} h with their prerequisites); "
-                "see the cut list",
+                f"(all {tier.name} topics need {hours_text(tier.needed_minutes)} with their "
+                "prerequisites); see the cut list",
             )
     total_value = sum(needed.value.values())
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)

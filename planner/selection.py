@@ -393,7 +393,7 @@ def select(
     return selection
 
 
-def _hours(minutes: int) -> str:
+def hours_text(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     if not hours:
         return f"{rest} min"
@@ -428,11 +428,13 @@ def cut_list(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -> 
         cut_here.sort(key=lambda t: (-needed.value[t], position[t]))
         for slug in cut_here:
             minutes = needed.closure_minutes(slug, without=served, limit=limit)
-            amount = _hours(minutes) if minutes is not None else f"more than {_hours(limit)}"
+            amount = (
+                hours_text(minutes) if minutes is not None else f"more than {hours_text(limit)}"
+            )
             title = graph.nodes[slug].get("title", slug)
             reason = (
                 f"{title}: {TIERS[tier].name} topic, {amount} with the prerequisites it "
-                f"still needs; {_hours(left)} left after the {names} topics"
+                f"still needs; {hours_text(left)} left after the {names} topics"
             )
             cuts.append(
                 Cut(

@@ -296,7 +296,7 @@ def test_a_begun_concept_that_does_not_fit_is_cut_with_the_minutes_it_still_need
     assert (cut.concept, cut.minutes) == ("c", 300)
     assert schedule.summary.coverage == 0.0
     assert schedule.summary.warnings[0].startswith(
-        "1 of 1 core topics do not fit (all core topics need 5.0 h with their prerequisites)"
+        "1 of 1 core topics do not fit (all core topics need 5 h with their prerequisites)"
     )
 
 
@@ -600,8 +600,8 @@ def test_cut_reasons_say_the_numbers_the_json_has(case):
     schedule = build_schedule(graph, req)
     for cut in schedule.summary.cut:
         if cut.tier is not None and cut.left_minutes is not None:
-            assert selection._hours(cut.minutes) in cut.reason
-            assert f"{selection._hours(cut.left_minutes)} left after" in cut.reason
+            assert selection.hours_text(cut.minutes) in cut.reason
+            assert f"{selection.hours_text(cut.left_minutes)} left after" in cut.reason
             assert cut.reason.startswith(f"{graph.nodes[cut.concept]['title']}: {cut.tier} topic")
 
 
