@@ -8,20 +8,17 @@ is the domain's UnknownConcept naming that parameter (a 400).
 """
 
 from collections.abc import Iterable
-from functools import reduce
 from itertools import pairwise
-from operator import or_
 from typing import Any
 
 import networkx as nx
-from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Replace
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from kb import frontier
 from kb import graph as kb_graph
 from kb import io as kb_io
-from kb import search as kb_search
+from kb import selectors as kb_selectors
 from kb.models import (
     Background,
     Concept,
@@ -35,6 +32,7 @@ from kb.models import (
     Track,
     TrackConcept,
 )
+from kb.selectors import concept_search  # noqa: F401  (api.filters' ?q=, shared with the pages)
 from planner import services as planner_services
 from planner.models import Plan, PlanItem
 
@@ -45,43 +43,6 @@ def concept_list() -> QuerySet[Concept]:
     return Concept.objects.order_by("slug").prefetch_related(
         Prefetch("stages", queryset=InterviewStage.objects.only("id", "slug"))
     )
-
-
-def concept_search(queryset: QuerySet[Concept], text: str) -> QuerySet[Concept] | list[Concept]:
-    """The concepts of `queryset` that `text` finds, best first (kb.search.search_concepts).
-
-    Ranking by stems is not SQL, so SQL only narrows: it keeps the rows that contain
-    each of kb.search.query_roots (a superset of the matches) in the slug, title, aliases
-    or summary, and Python ranks those. The rows come back as a list, which the paginator
-    counts without a COUNT query: one query (plus the queryset's prefetches), as before.
-    Aliases are a JSON list; cast to text it holds every alias, on SQLite and PostgreSQL,
-    but SQLite keeps non-ASCII letters escaped and compares only ASCII letters without
-    case, so roots with other letters narrow nothing.
-    """
-    if not text.strip():
-        return queryset
-    roots = kb_search.query_roots(text)
-    if not roots:
-        return []
-    haystacks = {
-        "search_slug": _compacted(F("slug")),
-        "search_title": _compacted(F("title")),
-        "search_aliases": _compacted(Cast("aliases", TextField())),
-        "search_summary": _compacted(F("summary")),
-    }
-    queryset = queryset.alias(**haystacks)
-    for root in filter(str.isascii, roots):
-        queryset = queryset.filter(
-            reduce(or_, (Q(**{f"{name}__icontains": root}) for name in haystacks))
-        )
-    return kb_search.search_concepts(text, queryset)
-
-
-def _compacted(expression: Any) -> Any:
-    """`expression` without kb.search.JOINABLE_CHARACTERS, as kb.search compares text."""
-    for character in kb_search.JOINABLE_CHARACTERS:
-        expression = Replace(expression, Value(character), Value(""), output_field=TextField())
-    return expression
 
 
 def concept_detail() -> QuerySet[Concept]:
@@ -307,7 +268,7 @@ def relevance_for(
     track_weights = planner_services.team_track_weights(team) if team is not None else {}
     if track is not None:
         track_weights[track.slug] = 1.0
-    return planner_services.relevance_from_tracks(track_weights)
+    return kb_selectors.relevance_from_tracks(track_weights)
 
 
 def next_concepts(

@@ -5,6 +5,7 @@ from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
 from api.views import graph, kb, plans
+from api.views.index import ApiIndexView
 
 app_name = "api"
 
@@ -35,6 +36,7 @@ reminder_preferences = plans.ReminderPreferenceViewSet.as_view(
 )
 
 urlpatterns = [
+    path("", ApiIndexView.as_view(), name="index"),
     path(
         "plans/<int:pk>/calendar.ics",
         plans.PlanCalendarViewSet.as_view({"get": "retrieve"}),

@@ -18,6 +18,7 @@ import dataclasses
 import functools
 import re
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from kb import graph as kb_graph
 from kb.errors import ApplicationError
 from kb.models import Concept, InterviewStage, Question, Role, TeamProfile, Track
 from kb.search import unknown_message
+from kb.selectors import relevance_from_tracks
 from planner import background, core
 from planner.core import PlanInputError
 from planner.models import ItemKind, ItemStatus, Plan, PlanItem
@@ -39,6 +41,7 @@ from planner.models import ItemKind, ItemStatus, Plan, PlanItem
 # Loop stages worth a mock interview; the screen and the manager chat are not.
 MOCKABLE_STAGES = ("ml-coding", "ml-concepts", "ml-system-design", "research-talk")
 RESEARCH_ONLY_STAGE = "research-talk"
+GENERAL_STAGE = "ml-concepts"  # rehearsed without a team when no question points elsewhere
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_HOURS = (2.0, 2.0, 2.0, 2.0, 2.0, 4.0, 4.0)
 MAX_PLAN_DAYS = 366  # a plan is a day list: bound it, or a year-9999 interview is millions of days
@@ -208,6 +211,24 @@ def zone(name: str) -> ZoneInfo:
         raise PlanInputError("timezone", f"time zone {name!r} cannot be read here") from None
 
 
+def date_problems(
+    today: date, interview: date | None, start: date | None, blackout: Iterable[date] = ()
+) -> dict[str, str]:
+    """Field -> what is wrong with it: the bounds that keep a plan's day list finite,
+    checked where the person's input arrives (API, wizard); resolve() checks the rest."""
+    latest = today + timedelta(days=MAX_PLAN_DAYS)
+    problems: dict[str, str] = {}
+    if interview is not None and interview > latest:
+        problems["interview"] = f"At most {MAX_PLAN_DAYS} days ahead (until {latest.isoformat()})."
+    if start is not None and not today <= start <= (interview or latest):
+        problems["start"] = "Must be between today and the interview date."
+    for day in blackout:
+        if not today - timedelta(days=MAX_PLAN_DAYS) <= day <= latest:
+            problems["blackout"] = f"{day.isoformat()} is too far from today."
+            break
+    return problems
+
+
 def local_today(timezone_name: str) -> date:
     return dj_timezone.now().astimezone(zone(timezone_name)).date()
 
@@ -226,19 +247,6 @@ class Resolved:
     role: str
     interview_at: datetime
     assumed: str | None = None  # planner.background's account of what was taken as known
-
-
-def relevance_from_tracks(track_weights: dict[str, float]) -> dict[str, float]:
-    """Concept -> the best (track weight x the track's weight for the concept), one query."""
-    relevance: dict[str, float] = {}
-    rows = Track.concepts.through.objects.filter(track__slug__in=track_weights).values_list(
-        "track__slug", "concept__slug", "weight"
-    )
-    for track, concept, weight in rows:
-        value = round(track_weights[track] * weight, 4)
-        if value > relevance.get(concept, 0.0):
-            relevance[concept] = value
-    return relevance
 
 
 def team_track_weights(team: TeamProfile) -> dict[str, float]:
@@ -285,12 +293,23 @@ def team_stages(team: TeamProfile | None) -> list[str]:
     return list(team.loop.order_by("order").values_list("stage__slug", flat=True))
 
 
-def _mocks(team: TeamProfile | None, role: str) -> tuple[core.MockStage, ...]:
+def _mocks(
+    team: TeamProfile | None, role: str, topics: Iterable[str]
+) -> tuple[core.MockStage, ...]:
+    """The team's loop; without a team, the stages whose questions ask about the topics
+    (a plan for the Transformer rehearses the concepts round, not system design)."""
     if team is not None:
         loop = team.loop.select_related("stage").order_by("order")
         steps = [(step.stage.slug, step.stage.title, step.minutes) for step in loop]
     else:
-        stages = InterviewStage.objects.filter(slug__in=MOCKABLE_STAGES).order_by("order")
+        asked = set(
+            Question.objects.filter(
+                concepts__slug__in=list(topics), stage__slug__in=MOCKABLE_STAGES
+            )
+            .values_list("stage__slug", flat=True)
+            .distinct()
+        )
+        stages = InterviewStage.objects.filter(slug__in=asked or {GENERAL_STAGE}).order_by("order")
         steps = [(s.slug, s.title, s.typical_minutes) for s in stages]
     return tuple(
         core.MockStage(slug, title, minutes)
@@ -356,7 +375,7 @@ def resolve(
         known=assumed.known,
         shaky=assumed.shaky,
         blackout=frozenset(inputs.blackout),
-        mocks=tuple(m for m in _mocks(team, role) if m.stage not in skip_mocks),
+        mocks=tuple(m for m in _mocks(team, role, relevance) if m.stage not in skip_mocks),
         question_counts=question_counts(),
         include_recommended=inputs.include_recommended,
         min_session_minutes=inputs.min_session_minutes,

@@ -11,6 +11,7 @@ import os
 import secrets
 import tempfile
 import time
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -122,6 +123,7 @@ else:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 INSTALLED_APPS = [
+    "web",  # first: its registration/ templates replace django.contrib.admin's
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -136,6 +138,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves /static/ from the apps' static folders (vendored JavaScript included), so
+    # the site runs as it is checked out: no collectstatic or web server step.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,6 +207,10 @@ LOGIN_REDIRECT_URL = "/"
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+WHITENOISE_USE_FINDERS = True
+# Until someone runs collectstatic, STATIC_ROOT does not exist, and the finders serve
+# everything anyway: whitenoise's warning about it says nothing useful.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -16,6 +16,8 @@ urlpatterns = [
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("planner.urls")),
+    path("", include("web.urls")),
+    path("", include("kb.urls")),
 ]
 
 # JSON error envelopes for /api/ paths that match no route (or crash); HTML elsewhere.

@@ -1,7 +1,7 @@
 """Plans in (the planner's inputs), plans out (planner.formats' JSON contract), reminders."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -86,23 +86,11 @@ def _local_today(timezone_name: str) -> date:
 
 
 def _check_dates(attrs: dict, today: date) -> None:
-    """Bounds that keep a plan's day list finite; the planner itself checks the rest."""
-    latest = today + timedelta(days=MAX_PLAN_DAYS)
-    interview = attrs.get("interview")
-    if interview is not None and interview > latest:
-        raise serializers.ValidationError(
-            {"interview": [f"At most {MAX_PLAN_DAYS} days ahead (until {latest.isoformat()})."]}
-        )
-    start = attrs.get("start")
-    if start is not None and not today <= start <= (interview or latest):
-        raise serializers.ValidationError(
-            {"start": ["Must be between today and the interview date."]}
-        )
-    for day in attrs.get("blackout") or ():
-        if not today - timedelta(days=MAX_PLAN_DAYS) <= day <= latest:
-            raise serializers.ValidationError(
-                {"blackout": [f"{day.isoformat()} is too far from today."]}
-            )
+    problems = planner_services.date_problems(
+        today, attrs.get("interview"), attrs.get("start"), attrs.get("blackout") or ()
+    )
+    if problems:
+        raise serializers.ValidationError({field: [msg] for field, msg in problems.items()})
 
 
 def _resolve_hours(attrs: dict) -> None:

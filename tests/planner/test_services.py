@@ -681,3 +681,20 @@ def test_practice_asks_first_what_the_team_stages_and_tracks_weigh(small_kb):
             if item["kind"] == "practice" and item["concept"] == "bert"
         ]
         assert practice[0] == ["d-bert-transformer", "c-bert-tokens"]
+
+
+def test_without_a_team_a_plan_rehearses_the_stages_its_topics_are_asked_in(small_kb):
+    def mocks(**overrides) -> list[str]:
+        resolved = services.resolve(inputs(team=None, **overrides), today=MONDAY)
+        return [mock.stage for mock in resolved.request.mocks]
+
+    # implement-attention (ML coding) tests self-attention; nothing asks about k-means
+    assert mocks(targets=["self-attention"]) == ["ml-coding"]
+    assert mocks(targets=["self-attention", "bert"]) == ["ml-coding", "ml-concepts"]
+    assert mocks(targets=["k-means"]) == ["ml-concepts"]
+    # a team's loop is the team's, whatever its topics
+    assert [m.stage for m in services.resolve(inputs(), today=MONDAY).request.mocks] == [
+        "ml-coding",
+        "ml-concepts",
+        "research-talk",
+    ]

@@ -1,0 +1,252 @@
+"""Reads behind the plan pages: each answers one page's question in a constant number of queries.
+
+A plan that is not the signed-in user's is an Http404 everywhere (never a
+403: whether a plan id exists is nobody else's business).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import networkx as nx
+from django.db.models import Sum
+from django.http import Http404
+
+from kb import graph as kb_graph
+from kb.errors import ApplicationError
+from kb.models import Area, Background, Concept, TeamProfile, Track
+from planner import background, formats, progress, services
+from planner.models import ItemKind, ItemStatus, Plan, PlanItem
+
+# --- one plan --------------------------------------------------------------------------------
+
+
+def owned_plan(*, user, pk: int) -> Plan:
+    """The user's plan `pk`, with its team; Http404 for anyone else's or none."""
+    plan = Plan.objects.select_related("team").filter(owner=user, pk=pk).first()
+    if plan is None:
+        raise Http404(f"you have no plan {pk}")
+    return plan
+
+
+def _replanned_from(plan: Plan) -> date | None:
+    """The day the latest replan planned from (its inputs' start), None if never replanned."""
+    if plan.revision < 2:
+        return None
+    return services.plan_inputs(plan).start
+
+
+def interview_date(plan: Plan) -> date:
+    return plan.interview_at.astimezone(services.zone(plan.timezone)).date()
+
+
+@dataclass
+class PlanPage:
+    """Everything the plan page shows, read once."""
+
+    plan: Plan
+    payload: dict[str, Any]  # planner.formats' contract; each day also has `day`, a date
+    today: date
+    progress: progress.Progress
+    days_left: int
+    today_day: dict[str, Any] | None  # the day entry for today, if the plan has one
+    next_day: dict[str, Any] | None  # the first study day after today
+    past_days: list[dict[str, Any]]  # days before today that had items
+    upcoming_days: list[dict[str, Any]]  # days after today
+    open_before_today: int  # past items not done, skipped or rescheduled by a replan
+
+
+def dated_days(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A payload's days, each also with `day`, its date as a date (for templates to format)."""
+    for day in days:
+        day["day"] = date.fromisoformat(day["date"])
+    return days
+
+
+def plan_page(plan: Plan) -> PlanPage:
+    """The plan's payload split around today, with its progress: the payload's queries only."""
+    payload = formats.plan_payload(plan)
+    today = services.local_today(plan.timezone)
+    days = dated_days(payload["days"])
+    measured = progress.measure(
+        (
+            (day["day"], item["kind"], item["status"], item["minutes"])
+            for day in days
+            for item in day["items"]
+        ),
+        today=today,
+        days=((day["day"], day["interview_day"], day["blackout"]) for day in days),
+        replanned_from=_replanned_from(plan),
+    )
+    upcoming = [day for day in days if day["day"] > today]
+    past = [day for day in days if day["day"] < today and day["items"]]
+    replanned_from = _replanned_from(plan)
+    open_before = sum(  # work a replan rescheduled is not "still open"
+        1
+        for day in past
+        if replanned_from is None or day["day"] >= replanned_from
+        for item in day["items"]
+        if item["kind"] != ItemKind.BUFFER and item["status"] == ItemStatus.PENDING
+    )
+    return PlanPage(
+        plan=plan,
+        payload=payload,
+        today=today,
+        progress=measured,
+        days_left=services.days_until(plan, today),
+        today_day=next((day for day in days if day["day"] == today), None),
+        next_day=next(
+            (d for d in upcoming if any(i["kind"] != ItemKind.BUFFER for i in d["items"])), None
+        ),
+        past_days=past,
+        upcoming_days=upcoming,
+        open_before_today=open_before,
+    )
+
+
+def plan_progress(plan: Plan) -> progress.Progress:
+    """The plan's progress from one query (the answer to a mark: no payload needed)."""
+    rows = plan.items.order_by().values_list("date", "kind", "status", "minutes")
+    return progress.measure(
+        rows,
+        today=services.local_today(plan.timezone),
+        days=(
+            (date.fromisoformat(d["date"]), d["interview_day"], d["blackout"])
+            for d in plan.summary.get("days", [])
+        ),
+        replanned_from=_replanned_from(plan),
+    )
+
+
+# --- the plan list ---------------------------------------------------------------------------
+
+
+@dataclass
+class PlanRow:
+    plan: Plan
+    interview: date
+    days_left: int
+    progress: progress.Progress
+
+
+def plan_rows(*, user) -> list[PlanRow]:
+    """The user's plans, newest first, with their progress: two queries, however many plans.
+
+    Progress comes from the items summed per (plan, day, kind, status) in the
+    database, fed to the same planner.progress.measure the plan page uses.
+    """
+    plans = list(
+        Plan.objects.filter(owner=user).select_related("team").order_by("-created_at", "-id")
+    )
+    sums: dict[int, list[tuple[date, str, str, int]]] = defaultdict(list)
+    rows = (
+        PlanItem.objects.filter(plan__in=[plan.pk for plan in plans])
+        .order_by()
+        .values("plan_id", "date", "kind", "status")
+        .annotate(total=Sum("minutes"))
+        .values_list("plan_id", "date", "kind", "status", "total")
+    )
+    for plan_id, when, kind, status, total in rows:
+        sums[plan_id].append((when, kind, status, total))
+    result = []
+    for plan in plans:
+        today = services.local_today(plan.timezone)
+        result.append(
+            PlanRow(
+                plan=plan,
+                interview=interview_date(plan),
+                days_left=services.days_until(plan, today),
+                progress=progress.measure(
+                    sums[plan.pk], today=today, replanned_from=_replanned_from(plan)
+                ),
+            )
+        )
+    return result
+
+
+# --- concept status (the concept graph's colours) --------------------------------------------
+
+KNOWN, PLANNED, DONE = "known", "planned", "done"
+
+
+def status_plan(*, user, plan_id: int | None) -> Plan | None:
+    """The plan `plan_id` (Http404 if not the user's), else the user's latest active plan."""
+    if plan_id is not None:
+        return owned_plan(user=user, pk=plan_id)
+    return (
+        Plan.objects.filter(owner=user, archived_at__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def concept_status(plan: Plan) -> dict[str, str]:
+    """slug -> "known" | "planned" | "done" for the concepts `plan` says something about.
+
+    done: studied to the end in the plan (services.study_progress, the rule a
+        replan uses). planned: has a learning session and is not done yet, or
+        is a shaky concept the plan reviews (a rusty Transformer is work to do).
+    known: assumed by the plan's inputs and background, with what that implies
+        (planner.background), and shaky concepts the plan leaves alone.
+    Concepts no longer in the knowledge base are left out.
+    """
+    graph = kb_graph.current_graph()
+    learned = services.study_progress(plan, graph).learned
+    # A concept taken as known is reviewed only when it is shaky: that review is work to do.
+    rows = plan.items.filter(kind__in=[ItemKind.LEARN, ItemKind.REVIEW]).exclude(concept_slug="")
+    scheduled = set(rows.order_by().values_list("concept_slug", flat=True).distinct())
+    status = dict.fromkeys(_assumed(plan, graph), KNOWN)
+    status.update(dict.fromkeys(scheduled, PLANNED))
+    status.update({slug: DONE for slug in learned})
+    return {slug: value for slug, value in sorted(status.items()) if slug in graph}
+
+
+def _assumed(plan: Plan, graph: nx.DiGraph) -> set[str]:
+    """What the plan's inputs take as known or shaky, with the prerequisites that implies.
+
+    A plan whose inputs name a concept or background since removed from the KB
+    falls back to its named known concepts.
+    """
+    inputs = services.plan_inputs(plan)
+    try:
+        assumed = background.for_inputs(inputs, {})
+    except ApplicationError:
+        return {slug for slug in (*inputs.known, *inputs.shaky) if slug in graph}
+    return set(assumed.known | assumed.shaky)
+
+
+# --- the wizard's choices ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConceptChoice:
+    slug: str
+    title: str
+
+
+@dataclass(frozen=True)
+class WizardChoices:
+    teams: list[TeamProfile]
+    tracks: list[Track]
+    backgrounds: list[Background]
+    concepts_by_area: list[tuple[str, str, list[ConceptChoice]]]  # (area, label, concepts)
+
+
+def wizard_choices() -> WizardChoices:
+    """Teams, tracks, backgrounds and every concept by area: four queries."""
+    concepts: dict[str, list[ConceptChoice]] = defaultdict(list)
+    for slug, title, area in Concept.objects.order_by("title", "slug").values_list(
+        "slug", "title", "area"
+    ):
+        concepts[area].append(ConceptChoice(slug, title))
+    return WizardChoices(
+        teams=list(TeamProfile.objects.order_by("name", "slug").only("slug", "name", "role")),
+        tracks=list(Track.objects.order_by("title", "slug").only("slug", "title")),
+        backgrounds=list(Background.objects.order_by("slug").only("slug", "title", "description")),
+        concepts_by_area=[
+            (area, label, concepts[area]) for area, label in Area.choices if concepts.get(area)
+        ],
+    )

@@ -1,0 +1,166 @@
+/* The plan page without reloads: marks by fetch, copy buttons, confirmations.
+ *
+ * Every form here works without this file (a POST, then a redirect back);
+ * this only spares the reload. A mark asks for JSON and gets the item's new
+ * status, the progress numbers and the chart again as server-rendered HTML.
+ * A 409 means the plan was replanned since the page loaded: say so and offer
+ * a reload rather than guess.
+ */
+(function () {
+  "use strict";
+
+  var LABELS = { done: "\u2713 Done", skipped: "Skipped", pending: "To do" };
+  var SAID = { done: "Marked done", skipped: "Skipped", pending: "Back on your to-do list" };
+
+  function csrfToken(form) {
+    var input = form.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  function announce(text) {
+    var status = document.getElementById("plan-status");
+    if (status) {
+      status.textContent = "";
+      window.setTimeout(function () { status.textContent = text; }, 50);
+    }
+  }
+
+  function showAlert(text, withReload) {
+    var alert = document.getElementById("plan-alert");
+    if (!alert) { window.alert(text); return; }
+    alert.textContent = text + " ";
+    if (withReload) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Reload the plan";
+      button.addEventListener("click", function () { window.location.reload(); });
+      alert.appendChild(button);
+    }
+    alert.hidden = false;
+    alert.scrollIntoView({ block: "center" });
+  }
+
+  function focusNext(item, status) {
+    var selector = status === "pending" ? ".mark-done" : ".mark-undo";
+    var button = item.querySelector(selector);
+    if (button) { button.focus(); }
+  }
+
+  function applyMark(form, answer) {
+    var item = form.closest("li.item");
+    var status = answer.item.status;
+    item.setAttribute("data-status", status);
+    var label = item.querySelector("[data-status-label]");
+    if (label) { label.textContent = LABELS[status] || status; }
+    var body = document.getElementById("progress-body");
+    if (body && answer.progress && answer.progress.html) {
+      body.innerHTML = answer.progress.html;
+      showToday();
+    }
+    var today = document.querySelector("[data-today-progress]");
+    if (today && answer.progress) {
+      today.textContent = duration(answer.progress.today_done) + " of " +
+        duration(answer.progress.today_planned) + " done today";
+    }
+    var title = item.querySelector(".item-title");
+    announce(SAID[status] + ": " + (title ? title.textContent.trim() : "item") + ". " +
+      (answer.progress ? answer.progress.text : ""));
+    focusNext(item, status);
+  }
+
+  function duration(minutes) {
+    var hours = Math.floor(minutes / 60), rest = minutes % 60;
+    if (!hours) { return rest + " min"; }
+    return rest ? hours + " h " + (rest < 10 ? "0" : "") + rest : hours + " h";
+  }
+
+  function enable(buttons) {
+    buttons.forEach(function (b) { b.disabled = false; });
+  }
+
+  function onMark(event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    if (!submitter || !window.fetch || !window.FormData) { return; } // plain POST instead
+    event.preventDefault();
+    var data = new FormData(form);
+    data.set("status", submitter.value);
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
+    }).then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (response.status === 409) {
+        return response.json().then(function (body) {
+          showAlert(body.error && body.error.message ? body.error.message :
+            "This plan changed since the page was loaded. Reload it to see the plan as it is now.", true);
+        });
+      }
+      if (response.redirected || response.status === 403) {
+        // Signed out, or the CSRF token is stale: the plain POST shows the way on.
+        form.removeEventListener("submit", onMark);
+        form.requestSubmit(submitter);
+        return;
+      }
+      if (!response.ok || !json) { throw new Error("status " + response.status); }
+      return response.json().then(function (answer) {
+        enable(buttons);
+        applyMark(form, answer); // after enabling: a disabled button cannot take the focus
+      });
+    }).catch(function () {
+      showAlert("That did not save (the connection may be down). Try again, or reload the page.", true);
+    }).finally(function () { enable(buttons); });
+  }
+
+  function copyFrom(button) {
+    var input = document.getElementById(button.getAttribute("data-copy"));
+    var status = button.parentNode.nextElementSibling;
+    if (status && !status.hasAttribute("data-copy-status")) { status = null; }
+    function said(text) { if (status) { status.textContent = text; } }
+    function fallback() {
+      input.focus();
+      input.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      said(copied ? "Copied." : "Selected: press Ctrl+C (or \u2318+C) to copy.");
+    }
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(function () { said("Copied."); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+
+  // On a narrow screen the chart scrolls sideways: start with today in view.
+  function showToday() {
+    var wrap = document.querySelector("#progress-body .chart-wrap");
+    var line = wrap && wrap.querySelector("line.today");
+    if (!line || wrap.scrollWidth <= wrap.clientWidth) { return; }
+    var svg = wrap.querySelector("svg");
+    var scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    var x = line.x1.baseVal.value * scale;
+    // Keep the hours axis in view unless that would hide today.
+    if (x > wrap.clientWidth * 0.8) { wrap.scrollLeft = x - wrap.clientWidth / 2; }
+  }
+  showToday();
+
+  document.querySelectorAll("form[data-mark]").forEach(function (form) {
+    form.addEventListener("submit", onMark);
+  });
+  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+    });
+  });
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { copyFrom(button); });
+  });
+  document.querySelectorAll("input[data-copy-source]").forEach(function (input) {
+    input.addEventListener("focus", function () { input.select(); });
+  });
+})();
