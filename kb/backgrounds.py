@@ -100,13 +100,15 @@ def assume(
     shaky: Iterable[str] = (),
     known_areas: Iterable[str] = (),
     shaky_areas: Iterable[str] = (),
+    learned: Iterable[str] = (),
     scope: Collection[str] | None = None,
 ) -> Assumptions:
     """The known and shaky sets a plan should use, and the sentence that says so.
 
     Sources add up: the preset's concepts and areas, and on top of them the
-    candidate's own (--known, --shaky, --known-areas, --shaky-areas, and on a
-    replan the concepts learned so far, which arrive as `known`).
+    candidate's own (--known, --shaky, --known-areas, --shaky-areas), and on a
+    replan the concepts learned so far in the plan (`learned`, known like the
+    candidate's own; one since removed from the knowledge base is passed over).
 
     Precedence:
 
@@ -142,7 +144,8 @@ def assume(
         preset_known |= _in_areas(graph, _areas(preset.known_areas, "background"))
         preset_shaky = set(check_known(graph, preset.shaky_concepts, field="background"))
         preset_shaky |= _in_areas(graph, _areas(preset.shaky_areas, "background"))
-    own_known = set(named_known) | _in_areas(graph, own_known_areas)
+    learned_here = {slug for slug in learned if slug in graph}
+    own_known = set(named_known) | _in_areas(graph, own_known_areas) | learned_here
     own_shaky = set(named_shaky) | _in_areas(graph, own_shaky_areas)
     if not (own_known or own_shaky or own_known_areas or own_shaky_areas or preset):
         return NOTHING
@@ -151,7 +154,7 @@ def assume(
     in_scope = skipped if scope is None else skipped & set(scope)
     broad_shaky = (own_shaky - set(named_shaky)) | (preset_shaky - known_closure(graph, own_known))
     reviewed = set(named_shaky) | (broad_shaky & in_scope)
-    label = _label(preset, own_known_areas, own_shaky_areas, named_known, named_shaky)
+    label = _label(preset, own_known_areas, own_shaky_areas, named_known, named_shaky, learned_here)
     statement = _statement(
         graph, label, in_scope - reviewed, reviewed, None if scope is None else len(scope)
     )
@@ -164,8 +167,10 @@ def _label(
     shaky_areas: Collection[str],
     named_known: Collection[str],
     named_shaky: Collection[str],
+    learned: Collection[str] = (),
 ) -> str:
-    """Where the assumptions come from: "ML engineer background, areas math, 2 named"."""
+    """Where the assumptions come from: "ML engineer background, known areas math,
+    2 concepts named, 5 learned so far"."""
     parts = []
     if preset is not None:
         parts.append(f"{preset.title} background")
@@ -176,14 +181,17 @@ def _label(
     named = len(set(named_known) | set(named_shaky))
     if named:
         parts.append(f"{named} concept{'s' if named != 1 else ''} named")
+    if learned:
+        parts.append(f"{len(learned)} learned so far")
     return ", ".join(parts)
 
 
 def _by_area(graph: nx.DiGraph, slugs: Iterable[str]) -> str:
-    """ "fundamentals (20), deep-learning (12)": most first, then by name."""
+    """ "ML fundamentals (20), Deep learning (12)": most first, then by name."""
     counts = Counter(graph.nodes[slug]["area"] for slug in slugs)
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return ", ".join(f"{area} ({count})" for area, count in ordered)
+    labels = dict(Area.choices)
+    return ", ".join(f"{labels.get(area, area)} ({count})" for area, count in ordered)
 
 
 def _statement(
@@ -201,7 +209,7 @@ def _statement(
         text += f", in {_by_area(graph, known)}"
     if shaky:
         ordered = by_position(graph, shaky)
-        named = ", ".join(ordered[:SHAKY_NAMED])
+        named = ", ".join(graph.nodes[slug].get("title", slug) for slug in ordered[:SHAKY_NAMED])
         more = len(ordered) - SHAKY_NAMED
         text += f"; shaky, so reviewed rather than learned ({len(ordered)}): {named}"
         if more > 0:

@@ -70,6 +70,7 @@ def for_inputs(inputs: PlanInputs, relevance: Mapping[str, float]) -> Assumption
         or inputs.shaky_areas
         or inputs.known
         or inputs.shaky
+        or inputs.learned
     ):
         return NOTHING
     preset = load_preset(inputs.background) if inputs.background else None
@@ -81,5 +82,6 @@ def for_inputs(inputs: PlanInputs, relevance: Mapping[str, float]) -> Assumption
         shaky=inputs.shaky,
         known_areas=inputs.known_areas,
         shaky_areas=inputs.shaky_areas,
+        learned=inputs.learned,
         scope=plan_scope(graph, relevance, include_recommended=inputs.include_recommended),
     )

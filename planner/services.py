@@ -92,6 +92,7 @@ class PlanInputs:
     blackout: tuple[date, ...] = ()
     known: tuple[str, ...] = ()
     shaky: tuple[str, ...] = ()
+    learned: tuple[str, ...] = ()  # studied to the end in this plan: known on a replan
     background: str | None = None  # a kb Background slug: its concepts and areas add to these
     known_areas: tuple[str, ...] = ()
     shaky_areas: tuple[str, ...] = ()
@@ -122,7 +123,15 @@ class PlanInputs:
             if values.get(key):
                 values[key] = time.fromisoformat(values[key])
         values["blackout"] = tuple(date.fromisoformat(d) for d in values.get("blackout", []))
-        for key in ("targets", "known", "shaky", "known_areas", "shaky_areas", "hours_per_weekday"):
+        for key in (
+            "targets",
+            "known",
+            "shaky",
+            "learned",
+            "known_areas",
+            "shaky_areas",
+            "hours_per_weekday",
+        ):
             if key in values:
                 values[key] = tuple(values[key])
         if "tracks" in values:
@@ -673,7 +682,7 @@ def replan(
             changes["blackout"] = tuple(blackout)
         graph = kb_graph.current_graph()
         progress = study_progress(plan, graph)
-        changes["known"] = tuple(sorted(set(old.known) | progress.learned))
+        changes["learned"] = tuple(sorted(set(old.learned) | progress.learned))
         inputs = dataclasses.replace(old, **changes)
 
         kept = plan.items.filter(date__lt=today) | plan.items.filter(status=ItemStatus.DONE)

@@ -58,7 +58,7 @@ def test_a_known_area_stands_for_every_concept_in_it():
     assumed = assume(GRAPH, known_areas=["math"])
     assert assumed.known == {"la", "calc"}
     assert assumed.shaky == frozenset()
-    assert "math (2)" in assumed.statement
+    assert "Math (2)" in assumed.statement
 
 
 def test_a_known_concept_brings_its_required_prerequisites():
@@ -114,8 +114,8 @@ def test_the_statement_says_where_the_assumptions_come_from_and_what_they_cover(
     )
     assert assumed.statement == (
         "Assumed known (Dev background, known areas math, 1 concept named): 5 of the 9 "
-        "concepts this plan draws on, in math (2), fundamentals (1), nlp (1), statistics (1); "
-        "shaky, so reviewed rather than learned (1): gd."
+        "concepts this plan draws on, in Math (2), ML fundamentals (1), NLP (1), Statistics (1); "
+        "shaky, so reviewed rather than learned (1): GD."
     )
 
 
@@ -167,7 +167,7 @@ def test_the_cli_background_cuts_the_needed_minutes_and_the_summary_says_why(sma
     assert plain["summary"]["assumed"] is None
     statement = assumed["summary"]["assumed"]
     assert statement.startswith("Assumed known (ML engineer background): 2 of the ")
-    assert "shaky, so reviewed rather than learned (1): self-attention." in statement
+    assert "shaky, so reviewed rather than learned (1): Self attention." in statement
     assert stderr == ""  # JSON on stdout carries it; the table prints it in its headline
     learned = {i["concept"] for d in assumed["days"] for i in d["items"] if i["kind"] == "learn"}
     assert not learned & {"softmax", "linear-algebra", "self-attention"}

@@ -418,8 +418,8 @@ def test_replan_schedules_only_the_rest_of_a_split_concept_and_numbers_on(small_
     ]
     note = f"continued: {parts[0].minutes} of {full} min done"
     assert {item.note for item in new} == {note}
-    known = services.plan_inputs(plan).known
-    assert "self-attention" in known and "transformer" not in known  # begun, not learned
+    learned = services.plan_inputs(plan).learned
+    assert "self-attention" in learned and "transformer" not in learned  # begun, not learned
     assert plan.summary["learned"].count("transformer") == 1
     assert plan.summary["coverage"] == 1.0
     # BERT still waits for the transformer's last session.
@@ -445,7 +445,7 @@ def test_a_concept_finished_after_a_replan_counts_as_learned_though_a_missed_par
 
     assert slug in services.learned_concepts(plan)
     plan = services.replan(plan=plan, today=later + timedelta(days=1))
-    assert slug in services.plan_inputs(plan).known
+    assert slug in services.plan_inputs(plan).learned
     assert not learn_sessions(plan, slug, date__gt=later, status="pending")
 
 
@@ -515,6 +515,7 @@ CHANGED_INPUTS = {
     "blackout": (MONDAY + timedelta(days=5),),
     "known": ("linear-algebra",),
     "shaky": ("softmax",),
+    "learned": ("tokenization",),
     "background": "ml-engineer",
     "known_areas": ("math",),
     "shaky_areas": ("fundamentals",),
@@ -698,3 +699,14 @@ def test_without_a_team_a_plan_rehearses_the_stages_its_topics_are_asked_in(smal
         "ml-concepts",
         "research-talk",
     ]
+
+
+def test_a_replan_says_what_was_learned_so_far_apart_from_what_the_person_named(small_kb):
+    plan = services.create_plan(inputs=inputs(known=("softmax",)), today=MONDAY)
+    first = learned(plan)[0]
+    for item in plan.items.filter(kind="learn", concept_slug=first):
+        services.mark_item(item=item, status="done")
+    plan = services.replan(plan=plan, today=MONDAY + timedelta(days=3))
+    stored = services.plan_inputs(plan)
+    assert stored.known == ("softmax",) and first in stored.learned
+    assert "(1 concept named, 1 learned so far)" in plan.summary["assumed"]
