@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.urls import reverse
 
 from kb.models import Role
 
@@ -67,8 +68,8 @@ def item_note(item: dict) -> str:
 
 @register.filter
 def concept_url(slug: str) -> str:
-    """The concept's page (kb's concept pages live at /concepts/<slug>/)."""
-    return f"/concepts/{slug}/"
+    """The concept's page in the knowledge base."""
+    return reverse("kb:concept", args=[slug])
 
 
 @register.filter
