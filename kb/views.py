@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from kb import backgrounds, forms, pages, selectors
 from kb import graph as kb_graph
@@ -91,7 +91,7 @@ def _graph_context(view: pages.GraphView) -> dict[str, Any]:
 # --- concepts --------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def concept_list(request: HttpRequest) -> HttpResponse:
     """Every concept, by title, narrowed by area, track and search words; 50 a page."""
     tracks = selectors.track_choices()
@@ -124,7 +124,7 @@ def concept_list(request: HttpRequest) -> HttpResponse:
     return render(request, "kb/concept_list.html", context, status=_status(controls.problems))
 
 
-@require_GET
+@require_safe
 def concept_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A concept: what it is, what it rests on and unlocks (and why), how to learn it."""
     graph = kb_graph.current_graph()
@@ -242,7 +242,7 @@ def _learning_order(
     return context, controls.problems
 
 
-@require_GET
+@require_safe
 def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A track: the concepts it weighs, the teams that weigh it, and an order to learn it in."""
     track = selectors.track_page(slug)
@@ -263,7 +263,7 @@ def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "kb/track_detail.html", context, status=_status(problems))
 
 
-@require_GET
+@require_safe
 def track_graph(request: HttpRequest, slug: str) -> HttpResponse:
     """A track's concepts as a graph, with the required prerequisites it leaves out greyed."""
     track = Track.objects.filter(slug=slug).first()
@@ -302,7 +302,7 @@ def track_graph(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "kb/track_graph.html", context, status=_status(controls.problems))
 
 
-@require_GET
+@require_safe
 def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A hiring team: its loop, its tracks, what it weighs most and an order to learn it in."""
     team = selectors.team_page(slug)

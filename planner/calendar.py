@@ -67,7 +67,7 @@ def to_ics(payload: dict[str, Any], *, key: str, stamp: datetime) -> bytes:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"Interview prep: {payload['team'] or 'custom'}")
+    calendar.add("x-wr-calname", f"Interview prep: {payload.get('team_name') or 'custom'}")
     calendar.add("x-wr-timezone", payload["timezone"])
     for day in payload["days"]:
         items = [i for i in day["items"] if i["kind"] != "buffer"]
@@ -97,7 +97,7 @@ def to_ics(payload: dict[str, Any], *, key: str, stamp: datetime) -> bytes:
     event.add("sequence", payload["revision"])
     event.add("dtstart", interview)
     event.add("dtend", interview + timedelta(hours=1))
-    event.add("summary", f"Interview: {payload['team'] or 'ML interview'}")
+    event.add("summary", f"Interview: {payload.get('team_name') or 'ML interview'}")
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -319,7 +319,7 @@ def plan_form_data(inputs: services.PlanInputs) -> MultiValueDict:
         {
             "team": [inputs.team or ""],
             "tracks": list(inputs.tracks),
-            "targets": [", ".join(inputs.targets)],
+            "targets": [",".join(inputs.targets)],  # no longer than what was sent
             "interview": [inputs.interview.isoformat()],
             "interview_time": [inputs.interview_time.strftime("%H:%M")],
             "timezone": [inputs.timezone],
@@ -331,7 +331,7 @@ def plan_form_data(inputs: services.PlanInputs) -> MultiValueDict:
             "known_areas": list(inputs.known_areas),
             "shaky_areas": list(inputs.shaky_areas),
             "study_time": [inputs.study_time.strftime("%H:%M")],
-            "blackout": [", ".join(day.isoformat() for day in inputs.blackout)],
+            "blackout": [",".join(day.isoformat() for day in inputs.blackout)],
         }
     )
     for index, hours in enumerate(inputs.hours_per_weekday):

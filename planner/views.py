@@ -28,7 +28,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from kb.errors import ApplicationError
 from kb.search import unknown_message
@@ -62,7 +62,7 @@ def _plan_url(plan: Plan, anchor: str = "") -> str:
 
 
 @login_required
-@require_GET
+@require_safe
 def plan_list(request: HttpRequest) -> HttpResponse:
     """The signed-in user's plans: the active ones first, the archived ones folded away."""
     rows = selectors.plan_rows(user=request.user)
@@ -158,7 +158,8 @@ def plan_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@never_cache  # shows the private feed URL
+@require_safe
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Today first, then progress, what did not fit, the agenda, and the plan's tools."""
     plan = selectors.owned_plan(user=request.user, pk=pk)
@@ -291,7 +292,8 @@ def plan_replan(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@never_cache
+@require_safe
 def plan_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan as an .ics file: planner.calendar.to_ics, as the API's calendar route."""
     plan = selectors.owned_plan(user=request.user, pk=pk)
@@ -333,7 +335,7 @@ def plan_archive(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def concept_status(request: HttpRequest) -> JsonResponse:
     """`{"plan": {"id", "title", "url"} | null, "status": {slug: "known"|"planned"|"done"}}`.
 
@@ -343,7 +345,7 @@ def concept_status(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return JsonResponse({"plan": None, "status": {}})
     raw = request.GET.get("plan", "").strip()
-    if raw and not raw.isdigit():
+    if raw and not (raw.isascii() and raw.isdigit()):
         return JsonResponse(
             {"error": {"code": "invalid", "message": "plan must be a plan id"}}, status=400
         )
@@ -366,6 +368,7 @@ def concept_status(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@never_cache  # shows the webhook secret
 def reminder_preferences(request: HttpRequest) -> HttpResponse:
     """planner.preferences, as a form. Reading it stores nothing: reminders stay off until saved."""
     preference = preferences.preference_get(user=request.user)

@@ -147,6 +147,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A view over a rate limit raises Ratelimited; this answers with RATELIMIT_VIEW (a 429).
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "prepgraph.urls"
@@ -202,6 +204,29 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Caches and the account forms' rate limits (web/limits.py) ---------------------------
+# Per process by default (nothing to start); CACHE_URL=redis://... shares the counts
+# between processes, as a deployment with several web processes needs.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+# django-ratelimit calls a per-process cache an error and Django's own Redis cache
+# "not officially supported"; both count correctly for what they are (see above).
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+RATELIMIT_VIEW = "web.limits.too_many"
+RATE_SIGN_IN_IP = os.environ.get("RATE_SIGN_IN_IP", "30/h")
+RATE_SIGN_IN_USER = os.environ.get("RATE_SIGN_IN_USER", "10/h")
+RATE_RESET_IP = os.environ.get("RATE_RESET_IP", "10/h")
+RATE_RESET_EMAIL = os.environ.get("RATE_RESET_EMAIL", "3/h")
+RATE_SIGN_UP_IP = os.environ.get("RATE_SIGN_UP_IP", "10/h")
+
+# The pages' scripts take the CSRF token from the form they enhance, never the cookie.
+CSRF_COOKIE_HTTPONLY = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
 from drf_spectacular.views import (
@@ -7,8 +8,17 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
+from web.limits import limited
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Sign-in and password reset with their rate limits; the other auth pages as Django has them.
+    path("accounts/login/", limited("sign-in")(auth_views.LoginView.as_view()), name="login"),
+    path(
+        "accounts/password_reset/",
+        limited("password reset")(auth_views.PasswordResetView.as_view()),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("api.urls")),
     # The schema changes only with a deploy; generating it costs ~0.5 s, so keep it an hour.

@@ -14,6 +14,16 @@ settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rate_counts():
+    """Rate-limit counts live in the cache: every test starts with none used."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_graph_cache():
     """Each test starts with an empty process cache, as a new worker process would."""
     kb_graph.clear_cache()

@@ -10,14 +10,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from web import selectors
 from web.forms import SearchForm, SignupForm
+from web.limits import limited
 from web.navigation import plan_wizard_url, safe_next
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """What prepgraph is, the way to a plan, concept search, and the lists to browse."""
     form = SearchForm(request.GET)
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@limited("sign-up")
 def signup(request: HttpRequest) -> HttpResponse:
     """Create an account, sign it in, and go where the visitor was headed.
 

@@ -83,6 +83,8 @@ def ics_response(plan: Plan) -> HttpResponse:
     body = calendar.to_ics(formats.plan_payload(plan), key=str(plan.uid), stamp=plan.updated_at)
     response = HttpResponse(body, content_type=f"{ICS}; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="prepgraph-plan-{plan.pk}.ics"'
+    # Private either way: a cached copy of a feed would outlive a rotated token.
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

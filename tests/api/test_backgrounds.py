@@ -100,7 +100,7 @@ def test_a_malformed_background_or_area_is_a_400_naming_the_field(
     if body.get("known_areas"):
         assert error["message"] == (
             'known_areas[0]: "maths" is not an area; one of: math, statistics, fundamentals, '
-            "deep-learning, nlp, cv, recsys, ir, generative, systems-design, infrastructure, "
-            "evaluation, tooling, interviewing."
+            "deep-learning, nlp, cv, recsys, ir, generative, rl, graphs, time-series, data, "
+            "systems-design, infrastructure, evaluation, tooling, interviewing."
         )
     assert not Plan.objects.exists()

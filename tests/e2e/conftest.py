@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -34,15 +35,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "a-long-test-passphrase-42"
-# kb/static/kb/graph.js keeps its Cytoscape instance to itself. Cytoscape registers every
-# instance on its container (`container._cyreg.cy`, how it refuses a second instance on
-# one element); the tests read the drawn graph through it, as `window.__e2eCy()`, without
-# graph.js having to expose anything.
+# kb/static/kb/graph.js leaves its Cytoscape instance on the graph's element (`kbGraph`);
+# the tests read the drawn graph through it, as `window.__e2eCy()`.
 CY_HOOK = """
 window.__e2eCy = function () {
-    const canvas = document.querySelector("[data-kb-graph] .graph-canvas");
-    const reg = canvas && canvas._cyreg;
-    return reg && reg.cy && !reg.cy.destroyed() ? reg.cy : null;
+    const root = document.querySelector("[data-kb-graph]");
+    const cy = root && root.kbGraph;
+    return cy && !cy.destroyed() ? cy : null;
 };
 """
 
@@ -107,11 +106,21 @@ def open_page(browser, site):
     """open_page(width=1280, height=900, user=None, js=True): a tab in a fresh context.
 
     `user` is signed in by a session cookie (see `sign_in_cookie`): the sign-up test
-    goes through the real forms once, the others need not. Every JavaScript error on
-    any of the tabs fails the test; the contexts are closed afterwards.
+    goes through the real forms once, the others need not. A JavaScript error on any
+    tab of these contexts fails the test, and so does a static file that does not load
+    (a script or style sheet missing degrades a page without any error of its own).
+    The contexts are closed afterwards.
     """
     contexts = []
     errors: list[str] = []
+    broken: list[str] = []
+
+    def watch(tab):
+        tab.on("pageerror", lambda exc: errors.append(f"{tab.url}: {exc}"))
+
+    def check_static(response):
+        if response.status >= 400 and urlsplit(response.url).path.startswith("/static/"):
+            broken.append(f"{response.url}: HTTP {response.status}")
 
     def open_(*, width=1280, height=900, user=None, js=True):
         context = browser.new_context(
@@ -124,17 +133,19 @@ def open_page(browser, site):
         )
         context.set_default_timeout(15_000)
         context.add_init_script(CY_HOOK)
+        context.on("page", watch)
+        context.on("response", check_static)
         contexts.append(context)
         if user is not None:
             sign_in_cookie(context, site, user)
-        tab = context.new_page()
-        tab.on("pageerror", lambda exc: errors.append(f"{tab.url}: {exc}"))
-        return tab
+        return context.new_page()
 
     yield open_
     for context in contexts:
         context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    assert not (errors or broken), (
+        f"JavaScript errors on the page: {errors}; static files that did not load: {broken}"
+    )
 
 
 @pytest.fixture

@@ -429,7 +429,7 @@ def test_the_calendar_download_is_an_ics_with_the_study_days(plan, signed_in):
     events = Calendar.from_ical(response.content).walk("VEVENT")
     study_days = {i.date for i in plan.items.exclude(kind="buffer")}
     assert len(events) == len(study_days) + 1  # and the interview
-    assert str(events[-1]["SUMMARY"]) == "Interview: llm-research"
+    assert str(events[-1]["SUMMARY"]) == "Interview: LLM research"
 
 
 def test_rotating_the_feed_changes_its_url_and_the_old_one_stops_working(plan, signed_in, client):

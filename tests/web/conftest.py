@@ -3,7 +3,6 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
 from kb import io
 from tests.small_kb import SMALL_KB
@@ -16,14 +15,6 @@ PASSWORD = "plum-tree-lantern-42"
 def _fast_hashing(settings):
     """Sign-up and sign-in hash passwords; the real hasher costs ~0.2 s a hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """The API's throttle counts live in the cache: start each test with none."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

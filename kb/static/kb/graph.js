@@ -163,6 +163,8 @@
     autoungrabify: true,
     autounselectify: true,
   });
+  // A stable handle for the browser tests and for anyone poking at the page in devtools.
+  root.kbGraph = cy;
   cy.edges().forEach(function (edge) {
     if (edge.source().hasClass("outside") || edge.target().hasClass("outside")) edge.addClass("faded");
   });
