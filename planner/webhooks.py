@@ -47,6 +47,7 @@ from planner.core import PlanInputError
 FIELD = "webhook_url"
 MAX_URL_LENGTH = 500
 PUBLIC_ONLY = "reminders are only sent to public hosts"
+PUBLIC_PORT_FLOOR = 1024  # public receivers listen on 443 or an unprivileged port
 SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT, RFC 6598
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
@@ -201,12 +202,25 @@ def _normal_host(host: str) -> str:
 
 
 def _vet(target: _Target, addresses: Sequence[_Address], allowed: _Allowlist) -> None:
-    """Raise WebhookRefused for the first address that is neither public nor allowed."""
+    """Raise WebhookRefused for the first address that is neither public nor allowed, then
+    for a public receiver without TLS or on a well-known service's port.
+
+    The body carries links that act on the plan, so it travels over https; and a
+    webhook must not be a way to POST to someone's mail or database port.
+    """
     for address in addresses:
         ip = address.ip
         found = _problem(ip)
         if found is not None and not allowed.has_address(ip):
             raise WebhookRefused(f"{_describe(target.host, ip)} {found}; {PUBLIC_ONLY}")
+    if all(allowed.has_address(address.ip) for address in addresses):
+        return  # an internal receiver someone runs on purpose: its own scheme and port
+    if target.scheme != "https":
+        raise WebhookRefused("must use https (reminders carry links that act on your plan)")
+    if target.port != 443 and target.port < PUBLIC_PORT_FLOOR:
+        raise WebhookRefused(
+            f"port {target.port} is a well-known service's; use 443 or {PUBLIC_PORT_FLOOR} and up"
+        )
 
 
 def _describe(host: str, ip: IPAddress) -> str:

@@ -153,15 +153,35 @@ def test_refusal_is_a_plan_input_error_on_the_webhook_url_field():
 @pytest.mark.parametrize(
     "url",
     [
-        f"http://{PUBLIC}/hook",
+        f"https://{PUBLIC}/hook",
         "https://public.example.test/hook?team=ml",
         "HTTPS://Public.Example.Test:8443/hook",
-        "http://[2606:4700:4700::1111]/hook",
-        "http://[::ffff:93.184.215.14]/hook",
+        "https://[2606:4700:4700::1111]/hook",
+        "https://[::ffff:93.184.215.14]/hook",
     ],
 )
 def test_check_url_accepts_public_hosts(url):
     assert check_url(url) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (f"http://{PUBLIC}/hook", "must use https"),
+        ("http://public.example.test:8443/hook", "must use https"),
+        (f"https://{PUBLIC}:25/", "port 25 is a well-known service's; use 443 or 1024 and up"),
+        ("https://public.example.test:587/", "port 587"),
+    ],
+)
+def test_a_public_receiver_needs_https_on_443_or_an_unprivileged_port(url, message):
+    """The body carries links that act on the plan; and no POSTs to mail or database ports."""
+    with pytest.raises(WebhookRefused, match=message):
+        check_url(url)
+
+
+def test_an_allowlisted_internal_receiver_keeps_its_scheme_and_port(allow):
+    allow("10.0.0.0/8")
+    assert check_url("http://10.1.2.3:25/hook") is None
 
 
 # --- the allowlist --------------------------------------------------------------------------
@@ -352,7 +372,7 @@ def test_post_refuses_what_check_url_refuses(receiver):
 def test_a_name_that_rebinds_to_loopback_after_saving_is_not_posted_to(dns, receiver):
     server = receiver()
     dns.names["hooks.example.test"] = [PUBLIC]
-    check_url(server.url("hooks.example.test"))
+    check_url(server.url("hooks.example.test").replace("http://", "https://", 1))
     dns.names["hooks.example.test"] = ["127.0.0.1"]  # the attacker's DNS answers anew
     assert "'hooks.example.test' resolves to 127.0.0.1, a loopback address" in failure(
         server.url("hooks.example.test")
