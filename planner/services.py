@@ -38,8 +38,16 @@ from planner import background, core
 from planner.core import PlanInputError
 from planner.models import ItemKind, ItemStatus, Plan, PlanItem
 
-# Loop stages worth a mock interview; the screen and the manager chat are not.
-MOCKABLE_STAGES = ("ml-coding", "ml-concepts", "ml-system-design", "research-talk")
+# Stages a mock interview rehearses (the recruiter screen and the hiring manager chat are
+# conversations, not rounds to practise under time).
+MOCKABLE_STAGES = (
+    "coding-algorithms",
+    "ml-coding",
+    "ml-concepts",
+    "ml-system-design",
+    "research-talk",
+    "behavioral",
+)
 RESEARCH_ONLY_STAGE = "research-talk"
 GENERAL_STAGE = "ml-concepts"  # rehearsed without a team when no question points elsewhere
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
