@@ -1,13 +1,15 @@
-"""The ML-interview graph we ship: it imports, is acyclic and covers the guide."""
+"""The ML-interview graph we ship: it imports, is acyclic, passes --strict and covers the guide."""
 
 import re
+from io import StringIO
 from pathlib import Path
 
 import networkx as nx
 import pytest
+from django.core.management import call_command
 
+from kb import editorial, integrity, io
 from kb import graph as kb_graph
-from kb import integrity, io
 from kb.models import Concept, Question, Resource, Role, TeamProfile, Track
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ml-interview-graph.json"
@@ -150,10 +152,46 @@ def test_validate_graph_finds_no_problem_in_it(shipped):
     assert integrity.audit().problems == []
 
 
+def test_it_passes_the_editorial_rules_of_validate_graph_strict(shipped):
+    assert editorial.check_database() == []
+    out = StringIO()
+    call_command("validate_graph", "--strict", stdout=out)
+    assert "no problems" in out.getvalue()
+
+
+def test_the_file_itself_passes_validate_graph_strict_before_import(shipped):
+    assert editorial.check_file(FIXTURE.read_bytes()) == []
+
+
+# The second edition merges the content fragments (LLM systems, RL and agents, classic
+# statistics and data, generative and multimodal, the interview loop); these floors hold
+# only after that merge, when the lead removes the xfail.
+SECOND_EDITION = pytest.mark.xfail(
+    strict=True, reason="until the second-edition fragments are merged"
+)
+
+
+@SECOND_EDITION
+def test_the_second_edition_has_at_least_330_concepts(shipped):
+    assert Concept.objects.count() >= 330
+
+
+@SECOND_EDITION
+def test_the_second_edition_has_at_least_800_edges(shipped):
+    assert kb_graph.current_graph().number_of_edges() >= 800
+
+
+@SECOND_EDITION
+def test_the_second_edition_has_at_least_150_questions(shipped):
+    assert Question.objects.count() >= 150
+
+
 def test_every_concept_is_complete(shipped):
+    """Hours, a resource and a one-paragraph summary of at most four sentences (CONTENT.md)."""
     for concept in Concept.objects.prefetch_related("resources"):
         sentences = len(re.findall(r"[.!?](\s|$)", concept.summary.strip()))
-        assert 1 <= sentences <= 3, (concept.slug, concept.summary)
+        assert 1 <= sentences <= 4, (concept.slug, concept.summary)
+        assert "\n" not in concept.summary.strip(), concept.slug
         assert concept.hours and concept.hours > 0, concept.slug
         assert concept.area, concept.slug
         assert concept.resources.all(), concept.slug
@@ -179,6 +217,11 @@ def test_all_fourteen_guide_questions_each_test_two_concepts_or_more(shipped):
 
 def test_tracks_cover_the_required_subfields(shipped):
     assert set(Track.objects.values_list("slug", flat=True)) >= REQUIRED_TRACKS
+
+
+def test_every_concept_is_weighed_by_some_track(shipped):
+    unweighed = Concept.objects.filter(track_weights__isnull=True)
+    assert list(unweighed.values_list("slug", flat=True)) == []
 
 
 def test_team_loops_follow_the_guide(shipped):

@@ -1,14 +1,17 @@
 """Check the stored knowledge base, or an interchange file before importing it.
 
 Reports cycles, isolated concepts and concepts without an hours estimate or a
-resource; exits 1 when it finds any, so CI and scripts can gate on it.
+resource; exits 1 when it finds any, so CI and scripts can gate on it. `--strict`
+adds the editorial rules of kb.editorial (loop stages without practice, required
+prerequisites harder than their target, foundational concepts buried deep, highly
+weighted concepts without a question, resources without minutes).
 """
 
 from pathlib import Path
 
 from django.core.management.base import CommandError
 
-from kb import integrity, io
+from kb import editorial, integrity, io
 from kb.errors import ImportFailed
 from kb.management.commands._base import KnowledgeBaseCommand
 
@@ -20,21 +23,37 @@ class Command(KnowledgeBaseCommand):
         parser.add_argument(
             "--file", help="Check this interchange file against the database instead (no write)."
         )
+        parser.add_argument(
+            "--strict",
+            action="store_true",
+            help="Also apply the editorial rules (with --file: to the database as the file "
+            "would leave it).",
+        )
 
-    def handle(self, *args, file: str | None, **options):
+    def handle(self, *args, file: str | None, strict: bool, **options):
         if file:
             path = Path(file)
             if not path.is_file():
                 raise CommandError(f"--file: {file} does not exist or is not a file")
+            text = path.read_bytes()
             try:
-                io.import_text(path.read_bytes(), dry_run=True)
+                if strict:
+                    problems = editorial.check_file(text)
+                else:
+                    io.import_text(text, dry_run=True)
+                    problems = []
             except ImportFailed as exc:
                 raise CommandError(exc.message) from exc
-            self.stdout.write(self.style.SUCCESS(f"{file}: no problems found"))
+            self._report(problems, f"{file}: no problems found", f"in {file}")
             return
-        audit = integrity.audit()
-        for problem in audit.problems:
+        problems = integrity.audit().problems
+        if strict:
+            problems += editorial.check_database()
+        self._report(problems, "The knowledge base has no problems.", "in the knowledge base")
+
+    def _report(self, problems: list[str], success: str, where: str) -> None:
+        for problem in problems:
             self.stdout.write(self.style.ERROR(problem))
-        if audit.problems:
-            raise CommandError(f"{len(audit.problems)} problem(s) found in the knowledge base")
-        self.stdout.write(self.style.SUCCESS("The knowledge base has no problems."))
+        if problems:
+            raise CommandError(f"{len(problems)} problem(s) found {where}")
+        self.stdout.write(self.style.SUCCESS(success))
