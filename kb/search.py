@@ -51,6 +51,7 @@ class Entry(NamedTuple):
     title: str = ""
     aliases: Sequence[str] = ()
     summary: str = ""
+    difficulty: int = 2
 
 
 T = TypeVar("T", bound=ConceptText)
@@ -224,6 +225,7 @@ class _Prepared:
     item: Any
     slug: str
     title_length: int
+    difficulty: int
     names: tuple[_Name, ...]
     fields: tuple[_Field, _Field, _Field]  # slug and title; + aliases; + summary
 
@@ -238,8 +240,14 @@ class _Prepared:
         return cls(
             item=item,
             slug=item.slug,
-            title_length=len(item.title or item.slug),
-            names=tuple(_name(text) for text in [item.slug, item.title, *aliases] if text),
+            # the name before any parenthesised aside: "Self-attention (scaled dot-product ...)"
+            title_length=len((item.title or item.slug).split(" (")[0]),
+            difficulty=getattr(item, "difficulty", None) or 2,
+            names=tuple(
+                _name(text)
+                for text in [item.slug, (item.title or "").split(" (")[0], item.title, *aliases]
+                if text
+            ),
             fields=(title, with_aliases, everything),
         )
 
@@ -275,11 +283,12 @@ def _tier(query: _Query, concept: _Prepared) -> Tier | None:
     return worst
 
 
-def _coverage(query: _Query, concept: _Prepared) -> float:
+def _coverage(query: _Query, concept: _Prepared, names: int | None = None) -> float:
     """The largest share of one name's words that the query matches: "Attention mechanism"
-    is more about attention than "Multi-head attention"."""
+    is more about attention than "Multi-head attention". `names` limits it to the first
+    few names (the slug and the title's head: what the concept is called, not its aliases)."""
     best = 0.0
-    for name in concept.names:
+    for name in concept.names[:names]:
         if not name.words:
             continue
         hits = sum(
@@ -310,9 +319,19 @@ class _Candidates:
             concept = _Prepared.of(item)
             tier = _tier(query, concept)
             if tier is not None:
-                scored.append((tier, -_coverage(query, concept), concept.title_length, concept))
-        scored.sort(key=lambda row: (row[0], row[1], row[2], row[3].slug))
-        return [(row[0], row[3]) for row in scored]
+                # Within a tier: the concept whose own name is most about the query, then
+                # counting its aliases, then the foundations (self-attention before
+                # sliding-window attention), then the shorter name.
+                key = (
+                    tier,
+                    -_coverage(query, concept, names=2),
+                    -_coverage(query, concept),
+                    concept.difficulty,
+                    concept.title_length,
+                )
+                scored.append((key, concept))
+        scored.sort(key=lambda row: (row[0], row[1].slug))
+        return [(row[0][0], row[1]) for row in scored]
 
 
 # --- searching -------------------------------------------------------------------------------
@@ -348,7 +367,12 @@ def query_roots(query: str) -> list[str]:
 def graph_entries(graph: nx.DiGraph) -> list[Entry]:
     """The graph's concepts as search input (slug, title and aliases; no summary)."""
     return [
-        Entry(slug, attrs.get("title") or "", tuple(attrs.get("aliases") or ()))
+        Entry(
+            slug,
+            attrs.get("title") or "",
+            tuple(attrs.get("aliases") or ()),
+            difficulty=attrs.get("difficulty") or 2,
+        )
         for slug, attrs in graph.nodes(data=True)
     ]
 

@@ -82,5 +82,5 @@ def test_more_matches_than_shown_link_to_the_full_concept_list(client, shipped):
 
 
 def test_fewer_matches_than_the_limit_need_no_link(client, shipped):
-    html = page(client, q="transformers")
+    html = page(client, q="byte pair encoding")
     assert "See all" not in html
