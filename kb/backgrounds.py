@@ -153,7 +153,8 @@ def assume(
     skipped = known_closure(graph, own_known | own_shaky | preset_known | preset_shaky)
     in_scope = skipped if scope is None else skipped & set(scope)
     broad_shaky = (own_shaky - set(named_shaky)) | (preset_shaky - known_closure(graph, own_known))
-    reviewed = set(named_shaky) | (broad_shaky & in_scope)
+    # What the plan already taught or refreshed is never refreshed again.
+    reviewed = (set(named_shaky) | (broad_shaky & in_scope)) - learned_here
     label = _label(preset, own_known_areas, own_shaky_areas, named_known, named_shaky, learned_here)
     statement = _statement(
         graph, label, in_scope - reviewed, reviewed, None if scope is None else len(scope)

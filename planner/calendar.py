@@ -19,6 +19,7 @@ from planner.services import zone
 
 PRODID = "-//prepgraph//study plan//EN"
 ALARM_BEFORE = timedelta(minutes=15)
+INTERVIEW_DAY_GAP = timedelta(hours=1)  # between the last review and the interview
 UID_NAMESPACE = uuid.UUID("5b0cf6a4-3c55-4a7e-9d0b-5f0f3f0d7a11")
 
 
@@ -69,12 +70,19 @@ def to_ics(payload: dict[str, Any], *, key: str, stamp: datetime) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", f"Interview prep: {payload.get('team_name') or 'custom'}")
     calendar.add("x-wr-timezone", payload["timezone"])
+    interview = datetime.fromisoformat(payload["interview_at"]).astimezone(tz)
     for day in payload["days"]:
         items = [i for i in day["items"] if i["kind"] != "buffer"]
         if not items:
             continue
         minutes = sum(i["minutes"] for i in items)
         start = datetime.combine(date.fromisoformat(day["date"]), study_at, tzinfo=tz)
+        if start.date() == interview.date() and start + timedelta(minutes=minutes) > interview:
+            # The interview day's light review comes before the interview, not after it.
+            start = max(
+                datetime.combine(start.date(), time(0, 0), tzinfo=tz),
+                interview - INTERVIEW_DAY_GAP - timedelta(minutes=minutes),
+            )
         event = Event()
         event.add("uid", f"{key}-{day['date']}@prepgraph")
         event.add("dtstamp", stamp)
@@ -90,7 +98,6 @@ def to_ics(payload: dict[str, Any], *, key: str, stamp: datetime) -> bytes:
         alarm.add("trigger", -ALARM_BEFORE)
         event.add_component(alarm)
         calendar.add_component(event)
-    interview = datetime.fromisoformat(payload["interview_at"]).astimezone(tz)
     event = Event()
     event.add("uid", f"{key}-interview@prepgraph")
     event.add("dtstamp", stamp)

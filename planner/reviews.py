@@ -56,6 +56,7 @@ def _place_near(
 
 
 REFRESHERS_PER_DAY = 2
+REFRESHER_NOTE = "shaky: refresh"  # how a refresher is told apart from a spaced review
 REFRESHER_SHARE = 0.15  # of the study time at most: refreshers never crowd out new topics
 
 
@@ -132,7 +133,7 @@ def place_refreshers(
             if day is None or minutes > budget:
                 left.append(slug)
                 continue
-            day.items.append(Item(REVIEW, minutes, concept=slug, note="shaky: refresh"))
+            day.items.append(Item(REVIEW, minutes, concept=slug, note=REFRESHER_NOTE))
             placed[day.date] = placed.get(day.date, 0) + 1
             refreshed[slug] = day.date
             budget -= minutes

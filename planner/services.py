@@ -37,6 +37,7 @@ from kb.selectors import relevance_from_tracks
 from planner import background, core
 from planner.core import PlanInputError
 from planner.models import ItemKind, ItemStatus, Plan, PlanItem
+from planner.reviews import REFRESHER_NOTE
 
 # Stages a mock interview rehearses (the recruiter screen and the hiring manager chat are
 # conversations, not rounds to practise under time).
@@ -690,7 +691,11 @@ def replan(
             changes["blackout"] = tuple(blackout)
         graph = kb_graph.current_graph()
         progress = study_progress(plan, graph)
-        changes["learned"] = tuple(sorted(set(old.learned) | progress.learned))
+        # A shaky concept whose refresher is done is refreshed: no second refresher.
+        refreshed = plan.items.filter(
+            kind=ItemKind.REVIEW, note=REFRESHER_NOTE, status=ItemStatus.DONE
+        ).values_list("concept_slug", flat=True)
+        changes["learned"] = tuple(sorted(set(old.learned) | progress.learned | set(refreshed)))
         inputs = dataclasses.replace(old, **changes)
 
         kept = plan.items.filter(date__lt=today) | plan.items.filter(status=ItemStatus.DONE)

@@ -710,3 +710,29 @@ def test_a_replan_says_what_was_learned_so_far_apart_from_what_the_person_named(
     stored = services.plan_inputs(plan)
     assert stored.known == ("softmax",) and first in stored.learned
     assert "(1 concept named, 1 learned so far)" in plan.summary["assumed"]
+
+
+def test_a_replan_does_not_refresh_again_what_was_refreshed(small_kb):
+    """ml-engineer: self-attention is shaky and gets a refresher; done, it stays done."""
+    plan = services.create_plan(inputs=inputs(background="ml-engineer"), today=MONDAY)
+    refresher = plan.items.get(kind="review", concept_slug="self-attention", note="shaky: refresh")
+    services.mark_item(item=refresher, status="done")
+    plan = services.replan(plan=plan, today=refresher.date)
+    again = plan.items.filter(kind="review", concept_slug="self-attention", note="shaky: refresh")
+    assert list(again.values_list("status", flat=True)) == ["done"]
+    assert "self-attention" in services.plan_inputs(plan).learned
+
+
+def test_the_interview_days_review_ends_before_the_interview_in_the_calendar(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)  # interview 09:00, study 19:00
+    payload = formats.plan_payload(plan)
+    last = payload["days"][-1]
+    assert last["interview_day"] and any(i["kind"] == "review" for i in last["items"])
+    events = Calendar.from_ical(
+        calendar.to_ics(payload, key=str(plan.uid), stamp=plan.updated_at)
+    ).walk("VEVENT")
+    interview = next(e for e in events if "interview@" in str(e["UID"]))
+    that_day = next(e for e in events if str(e["UID"]).endswith(f"{last['date']}@prepgraph"))
+    assert that_day["DTEND"].dt <= interview["DTSTART"].dt - timedelta(hours=1)
+    others = [e for e in events if e not in (interview, that_day)]
+    assert {e["DTSTART"].dt.time() for e in others} == {time(19, 0)}
