@@ -101,6 +101,7 @@ def assume(
     known_areas: Iterable[str] = (),
     shaky_areas: Iterable[str] = (),
     learned: Iterable[str] = (),
+    targets: Iterable[str] = (),
     scope: Collection[str] | None = None,
 ) -> Assumptions:
     """The known and shaky sets a plan should use, and the sentence that says so.
@@ -129,6 +130,9 @@ def assume(
        "rusty on NLP" must not fill an ads-ranking plan with NLP refreshers.
        Outside it they count as known, so what they imply still holds.
        Concepts named with --shaky are always reviewed.
+    5. A target asked for by name is learned in full, whatever a preset or an area
+       assumes of it, unless the candidate named it known or shaky themselves (or the
+       plan has taught it already).
 
     Unknown areas raise UnknownArea naming the field; unknown concepts
     UnknownConcept naming `known`, `shaky` or `background`.
@@ -151,6 +155,8 @@ def assume(
         return NOTHING
 
     skipped = known_closure(graph, own_known | own_shaky | preset_known | preset_shaky)
+    own_say = set(named_known) | set(named_shaky) | learned_here
+    skipped -= {slug for slug in targets if slug not in own_say}
     in_scope = skipped if scope is None else skipped & set(scope)
     broad_shaky = (own_shaky - set(named_shaky)) | (preset_shaky - known_closure(graph, own_known))
     # What the plan already taught or refreshed is never refreshed again.

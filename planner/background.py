@@ -83,5 +83,6 @@ def for_inputs(inputs: PlanInputs, relevance: Mapping[str, float]) -> Assumption
         known_areas=inputs.known_areas,
         shaky_areas=inputs.shaky_areas,
         learned=inputs.learned,
+        targets=inputs.targets,
         scope=plan_scope(graph, relevance, include_recommended=inputs.include_recommended),
     )

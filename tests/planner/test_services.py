@@ -736,3 +736,20 @@ def test_the_interview_days_review_ends_before_the_interview_in_the_calendar(sma
     assert that_day["DTEND"].dt <= interview["DTSTART"].dt - timedelta(hours=1)
     others = [e for e in events if e not in (interview, that_day)]
     assert {e["DTSTART"].dt.time() for e in others} == {time(19, 0)}
+
+
+def test_a_target_asked_for_by_name_is_learned_though_the_background_calls_it_shaky(small_kb):
+    # ml-engineer: self-attention is shaky (a refresher); asked for by name, it is learned.
+    plan = services.create_plan(
+        inputs=inputs(team=None, targets=("self-attention",), background="ml-engineer"),
+        today=MONDAY,
+    )
+    assert "self-attention" in learned(plan)
+    assert not plan.items.filter(concept_slug="self-attention", note="shaky: refresh").exists()
+    named = services.create_plan(
+        inputs=inputs(
+            team=None, targets=("self-attention",), shaky=("self-attention",), background=None
+        ),
+        today=MONDAY,
+    )
+    assert "self-attention" not in learned(named)  # the person said shaky: a refresher
