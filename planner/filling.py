@@ -95,6 +95,12 @@ def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> N
                 continue
             fitting = max(free, key=lambda d: (d.free_minutes, d.date))
             minutes = fitting.free_minutes
+            if minutes < mock.minutes // 2:  # a six-minute mock rehearses nothing
+                warnings.append(
+                    f"no day has room for a {mock.title} mock interview "
+                    f"({mock.minutes} min; the most free on a day is {minutes} min)"
+                )
+                continue
             warnings.append(
                 f"{mock.title} mock shortened to {minutes} min: no day has {mock.minutes} min free"
             )

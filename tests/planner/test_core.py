@@ -696,3 +696,24 @@ def test_selections_that_share_proven_optima_equal_fresh_ones(case, percents):
             needed, fresh.kept
         )
         assert needed.minutes(shared.kept) <= budget
+
+
+def test_a_mock_is_shortened_to_fit_a_day_but_never_to_a_sliver():
+    graph = dag("a>b")
+    mocks = (MockStage("ml-concepts", "ML concepts", 60),)
+    for minutes_a_day, mock_minutes in ((40, 40), (20, None)):
+        schedule = build_schedule(
+            graph,
+            request(
+                mocks=mocks,
+                relevance={"b": 1.0},
+                minutes_by_weekday=(minutes_a_day,) * 7,
+                interview=MONDAY + timedelta(days=3),
+            ),
+        )
+        placed = [item.minutes for _, item in schedule.items() if item.kind == "mock"]
+        assert placed == ([] if mock_minutes is None else [mock_minutes])
+        if mock_minutes is None:
+            assert any(
+                "no day has room for a ML concepts mock" in w for w in schedule.summary.warnings
+            )
