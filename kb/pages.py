@@ -263,13 +263,20 @@ class LearningOrder:
 
 
 def learning_order(
-    graph: nx.DiGraph, targets: Iterable[str], *, preset: backgrounds.Preset | None = None
+    graph: nx.DiGraph,
+    targets: Iterable[str],
+    *,
+    preset: backgrounds.Preset | None = None,
+    weights: Mapping[str, float] | None = None,
 ) -> LearningOrder:
     """kb.graph.learning_order towards `targets`, minus what `preset` lets a plan assume.
 
     As in a plan (kb.backgrounds.assume within the targets' scope): known concepts and
     their required prerequisites are skipped, and so are shaky ones, which a plan only
-    reviews; both stop the walk, so what only they rest on is skipped too.
+    reviews; both stop the walk, so what only they rest on is skipped too. With
+    `weights` (what a team or track weighs), the most weighed targets come first, each
+    after what it still needs, as a plan studies them: the core of a team before its
+    periphery, not whatever the graph happens to list first.
     """
     targets = kb_graph.check_known(graph, targets, field="targets")
     scope = backgrounds.plan_scope(graph, targets)
@@ -277,7 +284,20 @@ def learning_order(
     if preset is not None:
         assumed = backgrounds.assume(graph, preset=preset, scope=scope)
     skip = assumed.known | assumed.shaky
-    order = kb_graph.learning_order(graph, targets, known=skip)
+    if weights is None:
+        order = kb_graph.learning_order(graph, targets, known=skip)
+    else:
+        order, seen = [], set(skip)
+        for target in sorted(
+            targets, key=lambda t: (-weights.get(t, 0.0), graph.nodes[t]["position"])
+        ):
+            if target in seen:
+                continue
+            fresh = [
+                s for s in kb_graph.learning_order(graph, [target], known=skip) if s not in seen
+            ]
+            order += fresh
+            seen |= set(fresh)
     wanted = set(targets)
     steps, total = [], 0.0
     for slug in order:

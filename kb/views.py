@@ -8,7 +8,7 @@ meant; a bad parameter is a 400 page that shows the defaults and says what was
 wrong, never a 500.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -218,7 +218,10 @@ def _no_chain(graph: nx.DiGraph, slug: str, recommended: bool):
 
 
 def _learning_order(
-    request: HttpRequest, graph: nx.DiGraph, targets: Iterable[str]
+    request: HttpRequest,
+    graph: nx.DiGraph,
+    targets: Iterable[str],
+    weights: Mapping[str, float] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
     """The "learning order for a background" block of track and team pages, and its problems."""
     rows = backgrounds.presets()
@@ -229,7 +232,9 @@ def _learning_order(
         {"background": ""},
     )
     chosen = next(((row, p) for row, p in rows if row.slug == controls["background"]), None)
-    order = pages.learning_order(graph, targets, preset=chosen[1] if chosen else None)
+    order = pages.learning_order(
+        graph, targets, preset=chosen[1] if chosen else None, weights=weights
+    )
     titles = {slug: graph.nodes[slug]["title"] for slug in order.reviewed}
     context = {
         "background_form": forms.BackgroundForm(
@@ -251,7 +256,12 @@ def track_detail(request: HttpRequest, slug: str) -> HttpResponse:
     graph = kb_graph.current_graph()
     weighted = list(track.weighted_concepts.all())
     hours = sum(float(row.concept.hours or 0) for row in weighted)
-    order, problems = _learning_order(request, graph, [row.concept.slug for row in weighted])
+    order, problems = _learning_order(
+        request,
+        graph,
+        [row.concept.slug for row in weighted],
+        weights={row.concept.slug: float(row.weight) for row in weighted},
+    )
     context = {
         "track": track,
         "weighted": weighted,
@@ -315,7 +325,9 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         (s, graph.nodes[s]["title"], relevance[s], graph.nodes[s]["hours"])
         for s in by_value[:TOP_CONCEPTS]
     ]
-    order, problems = _learning_order(request, graph, kb_graph.by_position(graph, relevance))
+    order, problems = _learning_order(
+        request, graph, kb_graph.by_position(graph, relevance), weights=relevance
+    )
     context = {
         "team": team,
         "role_label": team.get_role_display(),
