@@ -117,7 +117,7 @@ def _days(
             node = graph.nodes[slug] if slug and slug in graph else None
             item["title"] = node["title"] if node else (item.get("note") or item["kind"])
             if item["kind"] == "learn" and slug:
-                item["resources"] = resources.get(slug, [])
+                item["resources"] = _resources_for_part(resources.get(slug, []), item)
             if item["kind"] == "practice" and slug:
                 fitting = [
                     q
@@ -132,6 +132,24 @@ def _days(
                 item["questions"] = fitting
         days.append({**meta, "items": day_items})
     return days
+
+
+def _resources_for_part(found: list[dict], item: dict) -> list[dict]:
+    """A split concept's resources shared out over its sessions, in reading order: each
+    part lists what it reads in its share of the time (a resource that runs across two
+    parts is in both), so a 40-minute part 2 does not list three hours again."""
+    part, parts = item.get("part"), item.get("parts")
+    if not part or not parts or len(found) < 2:
+        return found
+    total = sum(r["minutes"] for r in found) or 1
+    low, high = (part - 1) / parts, part / parts
+    mine, start = [], 0
+    for resource in found:
+        end = start + resource["minutes"]
+        if start / total < high and end / total > low:
+            mine.append(resource)
+        start = end
+    return mine
 
 
 def _item_dict(item: core.Item, item_id: int | None = None) -> dict[str, Any]:

@@ -753,3 +753,15 @@ def test_a_target_asked_for_by_name_is_learned_though_the_background_calls_it_sh
         today=MONDAY,
     )
     assert "self-attention" not in learned(named)  # the person said shaky: a refresher
+
+
+def test_a_split_concepts_resources_are_shared_out_over_its_parts():
+    found = [{"title": t, "minutes": m} for t, m in (("a", 30), ("b", 60), ("c", 30))]
+    shares = [
+        [r["title"] for r in formats._resources_for_part(found, {"part": n, "parts": 3})]
+        for n in (1, 2, 3)
+    ]
+    # a: the first quarter of the reading, b: the middle half, c: the last quarter
+    assert shares == [["a", "b"], ["b"], ["b", "c"]]
+    whole = formats._resources_for_part(found, {"part": None, "parts": None})
+    assert whole == found
