@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from planner.models import ItemKind, ItemStatus
+from planner.selection import hours_text
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,13 @@ class Progress:
 
     @property
     def amount(self) -> str:
-        """'1,230 of 2,400 minutes done (51%)'."""
-        return f"{self.done:,} of {self.planned:,} minutes done ({self.percent}%)"
+        """'20 h 30 of 40 h done (51%)', in the hours the rest of the plan speaks."""
+        done = hours_text(self.done) if self.done else "0"
+        return f"{done} of {hours_text(self.planned)} done ({self.percent}%)"
 
     @property
     def text(self) -> str:
-        """'1,230 of 2,400 minutes done (51%), 3 study days behind': the chart's summary."""
+        """'20 h 30 of 40 h done (51%), 3 study days behind': the chart's summary."""
         text = self.amount
         if self.days and self.today < self.days[0].date:
             first = self.days[0].date

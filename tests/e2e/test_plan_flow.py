@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from planner import services
 from planner.models import ItemStatus, Plan, PlanItem
+from planner.selection import hours_text
 from tests.e2e.conftest import screenshot
 
 TEAM = "llm-research"
@@ -121,7 +122,7 @@ def test_make_a_plan_mark_replan_and_download(open_page, make_user, shipped_grap
     expect(page.locator("#plan-status")).to_contain_text("Marked done")
     expect(page.locator("#today [data-today-progress]")).not_to_have_text(re.compile(r"^0 min"))
     done_minutes = PlanItem.objects.get(pk=first_id).minutes
-    assert progress_text(page).startswith(f"{done_minutes:,} of ")
+    assert progress_text(page).startswith(f"{hours_text(done_minutes)} of ")
     assert PlanItem.objects.get(pk=first_id).status == ItemStatus.DONE
     # The focus moves to Undo, the one button left.
     expect(first.get_by_role("button", name=re.compile(r"^Undo"))).to_be_focused()
@@ -162,7 +163,7 @@ def test_make_a_plan_mark_replan_and_download(open_page, make_user, shipped_grap
     assert plan.revision == 2
     assert PlanItem.objects.get(pk=first_id).status == ItemStatus.DONE
     expect(page.locator(f"#item-{first_id}")).to_have_attribute("data-status", "done")
-    expect(page.locator("[data-progress-text]")).to_contain_text(f"{done_minutes:,} of ")
+    expect(page.locator("[data-progress-text]")).to_contain_text(f"{hours_text(done_minutes)} of ")
 
     # The stale tab marks nothing: it says the plan changed and offers a reload.
     stale_item = today_items(stale).and_(stale.locator("[data-status=pending]")).first

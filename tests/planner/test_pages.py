@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from planner import charts, progress, services
 from planner.models import Plan, PlanItem, ReminderPreference
+from planner.selection import hours_text
 from planner.services import PlanInputs
 
 pytestmark = pytest.mark.django_db
@@ -216,7 +217,9 @@ def test_the_chart_is_an_accessible_svg_with_a_text_summary(plan, signed_in):
     html = signed_in.get(reverse("planner:plan", args=[plan.pk])).content.decode()
     measured = services_progress(plan)
     assert measured.done > 0
-    summary = f"{measured.done:,} of {measured.planned:,} minutes done ({measured.percent}%)"
+    summary = (
+        f"{hours_text(measured.done)} of {hours_text(measured.planned)} done ({measured.percent}%)"
+    )
     assert summary in html
     svg = re.search(r"<svg class=\"progress-chart\".*?</svg>", html, re.S).group(0)
     assert 'role="img"' in svg and 'aria-labelledby="chart-title chart-desc"' in svg
@@ -248,7 +251,7 @@ def test_a_plan_behind_schedule_says_how_far_and_offers_a_replan(small_kb, signe
     assert '<details class="past">' in html  # the past days, folded
     services.replan(plan=plan)  # reschedules the missed work: no longer "behind" or "open"
     html = signed_in.get(reverse("planner:plan", args=[plan.pk])).content.decode()
-    assert "minutes done (0%), on track" in html and "still open" not in html
+    assert "done (0%), on track" in html and "still open" not in html
     assert "missed before the last replan were rescheduled" in html
 
 
@@ -311,7 +314,9 @@ def test_a_fetch_mark_answers_json_with_the_new_progress_and_chart(plan, signed_
     assert body["revision"] == plan.revision
     assert body["progress"]["done"] == before.done + item.minutes
     assert body["progress"]["planned"] == before.planned
-    assert body["progress"]["text"].startswith(f"{item.minutes:,} of {before.planned:,} minutes")
+    assert body["progress"]["text"].startswith(
+        f"{hours_text(item.minutes)} of {hours_text(before.planned)} done"
+    )
     assert (
         "<svg" in body["progress"]["html"] and body["progress"]["text"] in body["progress"]["html"]
     )
