@@ -172,15 +172,19 @@ def plan_rows(*, user) -> list[PlanRow]:
 KNOWN, PLANNED, DONE = "known", "planned", "done"
 
 
-def status_plan(*, user, plan_id: int | None) -> Plan | None:
-    """The plan `plan_id` (Http404 if not the user's), else the user's latest active plan."""
+def status_plan(*, user, plan_id: int | None, concept: str = "") -> Plan | None:
+    """The plan `plan_id` (Http404 if not the user's), else the user's latest active plan
+    that schedules `concept` (the one a concept page is about), else the latest active one."""
     if plan_id is not None:
         return owned_plan(user=user, pk=plan_id)
-    return (
-        Plan.objects.filter(owner=user, archived_at__isnull=True)
-        .order_by("-created_at", "-id")
-        .first()
+    active = Plan.objects.filter(owner=user, archived_at__isnull=True).order_by(
+        "-created_at", "-id"
     )
+    if concept:
+        holding = active.filter(items__concept_slug=concept).distinct().first()
+        if holding is not None:
+            return holding
+    return active.first()
 
 
 def concept_status(plan: Plan) -> dict[str, str]:

@@ -339,7 +339,8 @@ def plan_archive(request: HttpRequest, pk: int) -> HttpResponse:
 def concept_status(request: HttpRequest) -> JsonResponse:
     """`{"plan": {"id", "title", "url"} | null, "status": {slug: "known"|"planned"|"done"}}`.
 
-    For `?plan=<id>` (404 if not the user's), else the user's latest active plan;
+    For `?plan=<id>` (404 if not the user's), else the user's latest active plan that
+    schedules `?concept=<slug>` if one does, else the latest active plan;
     anonymous visitors and users without a plan get no plan and no statuses.
     """
     if not request.user.is_authenticated:
@@ -350,7 +351,11 @@ def concept_status(request: HttpRequest) -> JsonResponse:
             {"error": {"code": "invalid", "message": "plan must be a plan id"}}, status=400
         )
     try:
-        plan = selectors.status_plan(user=request.user, plan_id=int(raw) if raw else None)
+        plan = selectors.status_plan(
+            user=request.user,
+            plan_id=int(raw) if raw else None,
+            concept=request.GET.get("concept", "").strip()[:80],
+        )
     except Http404:
         return JsonResponse({"error": {"code": "not_found", "message": "no such plan"}}, status=404)
     if plan is None:

@@ -494,6 +494,14 @@ def test_concept_status_reads_the_plan_asked_for_else_the_latest_active_one(plan
     assert signed_in.get(reverse("planner:concept-status"), {"plan": 99999}).status_code == 404
 
 
+def test_concept_status_for_a_concept_reads_the_plan_that_schedules_it(plan, signed_in, ada):
+    newer = make_plan(ada, team="ads-ranking", background=None)
+    slug = plan.items.filter(kind="learn").values_list("concept_slug", flat=True).first()
+    assert not newer.items.filter(concept_slug=slug).exists()
+    assert status_of(signed_in, concept=slug)["plan"]["id"] == plan.pk
+    assert status_of(signed_in, concept="not-in-any-plan")["plan"]["id"] == newer.pk
+
+
 def test_concept_status_costs_the_same_queries_whatever_the_plan(plan, client, ada):
     client.force_login(ada)
     big = make_plan(ada, team="ads-ranking", days=40)
