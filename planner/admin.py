@@ -115,6 +115,8 @@ class ReminderPreferenceForm(forms.ModelForm):
         changes = {name: cleaned[name] for name in preferences.EDITABLE if name in cleaned}
         try:
             self.instance_changes = preferences.preference_check(changes)
+            if self.instance_changes.keys() >= preferences.DELIVERY:  # the whole set
+                preferences.check_delivery(self.instance_changes)
         except ApplicationError as exc:
             field = getattr(exc, "field", None)
             self.add_error(field if field in self.fields else None, exc.message)

@@ -11,12 +11,14 @@ day) and the bounds the API checks too (api/serializers/plans.py).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
 from django.core import signing
+from django.utils import timezone as dj_timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 
 from kb.errors import ApplicationError
@@ -27,6 +29,7 @@ from planner.models import ItemStatus
 from planner.selectors import WizardChoices
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+INTERVIEW_PAST = "The interview date is in the past."
 MAX_SLUGS = 200  # as the API: a list longer than that is not a person typing
 WIZARD_SALT = "prepgraph.plan-wizard"
 WIZARD_MAX_AGE = 24 * 60 * 60  # a preview left open overnight still saves
@@ -192,15 +195,30 @@ class PlanForm(forms.Form):
         self.fields["timezone"].choices = timezone_choices()
         self.fields["timezone"].initial = default_timezone
         self.fields["start"].initial = services.local_today(default_timezone)
+        # The date pickers start at today in the plan's zone (wizard.js moves it to the
+        # browser's today when it picks the browser's zone); clean() checks it anyway.
+        today = services.local_today(self._zone_name(default_timezone)).isoformat()
+        for name in ("interview", "start"):
+            self.fields[name].widget.attrs["min"] = today
         self.fields["hours"].initial = hours_initial(services.DEFAULT_HOURS)
         self.fields["interview_time"].initial = "09:00"
         self.fields["study_time"].initial = "19:00"
+
+    def _zone_name(self, default: str) -> str:
+        """The zone the form was sent with, when it is one, else `default`."""
+        sent = self.data.get("timezone") if self.is_bound else None
+        return sent if sent in services.iana_zones() else default
 
     # --- what the template needs -------------------------------------------------------------
 
     def team_choices(self) -> list[tuple[str, str]]:
         roles = dict(Role.choices)
         return [(t.slug, f"{t.name} ({roles.get(t.role, t.role)})") for t in self.choices.teams]
+
+    @cached_property
+    def concept_titles(self) -> dict[str, str]:
+        """Slug -> title of every concept, for the wording of the backgrounds' descriptions."""
+        return {c.slug: c.title for _, _, group in self.choices.concepts_by_area for c in group}
 
     def background_options(self) -> list[dict[str, Any]]:
         chosen = self["background"].value() or ""
@@ -275,17 +293,35 @@ class PlanForm(forms.Form):
         return tuple(sorted(set(days)))
 
     def clean(self) -> dict[str, Any]:
-        """The date bounds every way in checks (services.date_problems), in the plan's zone."""
+        """The date bounds every way in checks (services.date_problems), in the plan's zone.
+
+        An interview in the past is the interview date's fault alone: date_problems
+        measures the start against it too, which would blame a first study day nobody
+        touched, so the start is blamed only for its own faults (before today, or after
+        an interview date that is fine). An interview today must still be ahead.
+        """
         data = super().clean()
         zone_name = data.get("timezone")
         if not zone_name:
             return data
         today = services.local_today(zone_name)
-        problems = services.date_problems(
-            today, data.get("interview"), data.get("start"), data.get("blackout") or ()
-        )
+        interview, start = data.get("interview"), data.get("start")
+        problems = services.date_problems(today, interview, start, data.get("blackout") or ())
+        if interview is not None and interview < today:
+            problems["interview"] = INTERVIEW_PAST
+            if start is not None and start >= today:
+                problems.pop("start", None)
         for field, message in problems.items():
             self.add_error(field, message)
+        moment = data.get("interview_time")
+        if interview == today and moment is not None and "interview" not in problems:
+            now = dj_timezone.now().astimezone(services.zone(zone_name))
+            if datetime.combine(interview, moment, tzinfo=now.tzinfo) <= now:
+                self.add_error(
+                    "interview_time",
+                    f"This time today has passed: it is {now:%H:%M} in "
+                    f"{zone_name.replace('_', ' ')} now.",
+                )
         if "start" not in problems and data.get("start") == today:
             data["start"] = None  # "from today": still right if the preview is saved tomorrow
         return data

@@ -3,8 +3,14 @@
 Reminders are opt-in: reading the preferences of someone who never saved
 them returns the defaults without storing anything, and those defaults have
 reminders off, in the time zone of the person's latest plan.
+
+Reminders that are on must be able to come: by email or to a webhook, on at
+least one day of the week (`check_delivery`). Settings that could never send
+anything are refused rather than saved, whichever way they arrive (site, API,
+admin).
 """
 
+from collections.abc import Mapping
 from datetime import time
 from typing import Any
 
@@ -16,6 +22,9 @@ from planner.models import Plan, ReminderPreference, new_link_key, new_webhook_s
 from planner.services import zone
 
 EDITABLE = ("enabled", "email", "webhook_url", "local_time", "timezone", "days_off")
+DELIVERY = frozenset({"enabled", "email", "webhook_url", "days_off"})  # what check_delivery reads
+NOWHERE = "reminders are on but go nowhere: turn on email or add a webhook URL"
+NEVER = "reminders are on but every day is a day off: leave at least one day out"
 
 
 def default_timezone(*, user) -> str:
@@ -70,8 +79,26 @@ def preference_check(changes: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def check_delivery(values: Mapping[str, Any]) -> None:
+    """Raise PlanInputError when reminders that are on could never be sent.
+
+    `values`: enabled, email, webhook_url and days_off, as checked by preference_check
+    (a whole set of preferences, not a partial change). Turned off, anything goes.
+    """
+    if not values["enabled"]:
+        return
+    if not values["email"] and not values["webhook_url"]:
+        raise PlanInputError("email", NOWHERE)
+    if set(range(7)) <= set(values["days_off"]):
+        raise PlanInputError("days_off", NEVER)
+
+
 def preference_update(*, user, **changes: Any) -> ReminderPreference:
-    """Validate and store `changes` (creating the row on first save); bad input writes nothing."""
+    """Validate and store `changes` (creating the row on first save); bad input writes nothing.
+
+    A change to how or whether reminders come is checked against the preferences it
+    leaves (check_delivery); changing only the time or the zone is not.
+    """
     cleaned = preference_check(changes)
     with transaction.atomic():
         preference = ReminderPreference.objects.select_for_update().filter(user=user).first()
@@ -79,6 +106,8 @@ def preference_update(*, user, **changes: Any) -> ReminderPreference:
             preference = preference_get(user=user)
         for name, value in cleaned.items():
             setattr(preference, name, value)
+        if DELIVERY & cleaned.keys():
+            check_delivery({name: getattr(preference, name) for name in DELIVERY})
         preference.save()
     return preference
 

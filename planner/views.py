@@ -100,12 +100,17 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     filled in as it was sent.
     """
     if request.method == "GET":
+        # ?team= and ?background= come from the team page's link: an unknown
+        # team is said (with its did-you-mean), an unknown background is left out.
         team = request.GET.get("team", "").strip()
+        background = request.GET.get("background", "").strip()
         form = _plan_form(request, initial={"team": team})
         warning = None
         if team and team not in {t.slug for t in form.choices.teams}:
             warning = unknown_message("team", [team], [t.slug for t in form.choices.teams])
             form.initial["team"] = ""
+        if background in {b.slug for b in form.choices.backgrounds}:
+            form.initial["background"] = background
         return _wizard(request, form, team_warning=warning, fresh=True)
 
     action = request.POST.get("action", "preview")
@@ -148,6 +153,9 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                     "first_days": [day for day in days if day["items"]][:PREVIEW_DAYS],
                     "study_days": sum(1 for day in days if day["available_minutes"]),
                     "interview_at": resolved.interview_at,
+                    "background": next(
+                        (b for b in form.choices.backgrounds if b.slug == inputs.background), None
+                    ),
                     "signed_inputs": sign_inputs(inputs),
                 },
             )

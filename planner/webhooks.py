@@ -5,9 +5,10 @@ inside our network, so an unchecked URL is a server-side request forgery:
 `http://169.254.169.254/latest/meta-data/` reads cloud credentials and
 `http://127.0.0.1:6379/` talks to Redis. Hence two entry points:
 
-- `check_url` (save time) takes only a plain http(s) URL whose host resolves
-  to public unicast addresses alone, so people hear about a bad URL when they
-  type it.
+- `check_url` (save time) takes only an https URL whose host resolves to
+  public unicast addresses alone (plain http only for allowlisted receivers,
+  and refused before any DNS query when nothing could allow it), so people
+  hear about a bad URL when they type it.
 - `post` (send time) checks again, since DNS answers change, and then connects
   to the very addresses it vetted instead of letting http.client resolve the
   name a second time (DNS rebinding). Redirects are never followed: a 3xx
@@ -47,6 +48,7 @@ from planner.core import PlanInputError
 FIELD = "webhook_url"
 MAX_URL_LENGTH = 500
 PUBLIC_ONLY = "reminders are only sent to public hosts"
+HTTPS_ONLY = "must use https (reminders carry links that act on your plan)"
 PUBLIC_PORT_FLOOR = 1024  # public receivers listen on 443 or an unprivileged port
 SHARED_ADDRESS_SPACE = ipaddress.IPv4Network("100.64.0.0/10")  # carrier-grade NAT, RFC 6598
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -103,8 +105,8 @@ def _parse(url: str) -> _Target:
         port = parts.port
     except ValueError as exc:
         raise WebhookRefused(f"is not a valid URL ({exc})") from None
-    if parts.scheme not in _CONNECTIONS:
-        raise WebhookRefused("must start with http:// or https://")
+    if parts.scheme not in _CONNECTIONS:  # plain http is for allowlisted receivers alone
+        raise WebhookRefused("must be an https:// URL")
     if parts.username is not None or parts.password is not None:
         raise WebhookRefused("must not contain a user name or password")
     if not parts.hostname:
@@ -216,18 +218,38 @@ def _vet(target: _Target, addresses: Sequence[_Address], allowed: _Allowlist) ->
     if all(allowed.has_address(address.ip) for address in addresses):
         return  # an internal receiver someone runs on purpose: its own scheme and port
     if target.scheme != "https":
-        raise WebhookRefused("must use https (reminders carry links that act on your plan)")
+        raise WebhookRefused(HTTPS_ONLY)
     if target.port != 443 and target.port < PUBLIC_PORT_FLOOR:
         raise WebhookRefused(
             f"port {target.port} is a well-known service's; use 443 or {PUBLIC_PORT_FLOOR} and up"
         )
 
 
+def _ip_literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        return None
+
+
+def _refuse_plain_http_early(target: _Target, allowed: _Allowlist) -> None:
+    """Refuse an http:// URL before resolving its host, when no answer could let it in.
+
+    Plain http goes to allowlisted receivers alone, so for a host name with no
+    network listed, "must use https" is the verdict whatever the name resolves to
+    (or whether it resolves at all): say that, without a DNS query. An IP literal
+    needs no query, so _vet judges it as it is (a loopback address is said as such),
+    and a name may resolve into a listed network, so with networks listed it is
+    resolved first.
+    """
+    if target.scheme == "https" or _ip_literal(target.host) is not None or allowed.networks:
+        return
+    raise WebhookRefused(HTTPS_ONLY)
+
+
 def _describe(host: str, ip: IPAddress) -> str:
     """`127.0.0.1 is` for an IP literal, `'x.example' resolves to 10.0.0.5,` for a name."""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
+    if _ip_literal(host) is None:
         return f"{host!r} resolves to {ip},"
     return f"{host} is"
 
@@ -241,6 +263,7 @@ def check_url(url: str) -> None:
     target = _parse(url)
     allowed = _Allowlist.from_settings()
     if not allowed.has_name(target.host):
+        _refuse_plain_http_early(target, allowed)
         _vet(target, _resolve(target), allowed)
 
 
@@ -297,9 +320,12 @@ def _destination(url: str) -> tuple[_Target, list[_Address]]:
     """Send-time check: what check_url does, plus the addresses the connection is pinned to."""
     try:
         target = _parse(url)
-        addresses = _resolve(target)
         allowed = _Allowlist.from_settings()
-        if not allowed.has_name(target.host):
+        listed = allowed.has_name(target.host)
+        if not listed:
+            _refuse_plain_http_early(target, allowed)
+        addresses = _resolve(target)
+        if not listed:
             _vet(target, addresses, allowed)
     except WebhookRefused as exc:
         raise WebhookFailed(f"webhook not sent: {exc.reason}") from exc

@@ -20,7 +20,29 @@ class SearchForm(forms.Form):
     )
 
 
-class SignupForm(UserCreationForm):
+class FocusFirstError:
+    """A form mixin: after a failed submission the first field in error has `autofocus`.
+
+    Django's UserCreationForm (and forms like it) autofocus their first field on every
+    rendering, which after an error leaves the cursor in a valid field while the
+    browser announces nothing about the one to fix. A form without field errors (or
+    with only errors of the whole form) autofocuses nothing, so the page reads from the
+    top, where web/_form_errors.html lists the errors.
+    """
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if not self.is_bound:
+            return
+        first = next((name for name in self.fields if name in self.errors), None)
+        for name, field in self.fields.items():
+            if name == first:
+                field.widget.attrs["autofocus"] = True
+            else:
+                field.widget.attrs.pop("autofocus", None)
+
+
+class SignupForm(FocusFirstError, UserCreationForm):
     """User name, email and password twice, checked by AUTH_PASSWORD_VALIDATORS.
 
     The email is required because it is the only way back into an account whose

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from django import template
 from django.urls import reverse
 
@@ -117,3 +120,27 @@ def reason_detail(reason: str, title: str) -> str:
     prefix = f"{title}: "
     text = reason[len(prefix) :] if title and reason.startswith(prefix) else reason
     return text[:1].upper() + text[1:]
+
+
+# "plan with --known python-for-ml instead": the CLI's words in content the wizard shows too.
+SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+CLI_CONCEPT_FLAG = re.compile(rf"(plan with )?--(known|shaky)[ =]({SLUG}(?:,{SLUG})*)")
+
+
+@register.filter
+def without_cli_flags(text: str, titles: Mapping[str, str] | None = None) -> str:
+    """`text` with the CLI's --known/--shaky flags said as the wizard does it.
+
+    "plan with --known python-for-ml instead" -> "choose “None” above and mark Python
+    for ML as known below instead"; a bare "--known x" -> "mark X as known below".
+    `titles` maps slugs to concept titles (a slug without one is shown as it is).
+    """
+    titles = titles or {}
+
+    def said(match: re.Match) -> str:
+        names = [titles.get(slug, slug) for slug in match.group(3).split(",")]
+        listed = ", ".join(names[:-1]) + f" and {names[-1]}" if len(names) > 1 else names[0]
+        mark = f"mark {listed} as {match.group(2)} below"
+        return f"choose “None” above and {mark}" if match.group(1) else mark
+
+    return CLI_CONCEPT_FLAG.sub(said, text or "")

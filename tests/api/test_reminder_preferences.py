@@ -88,6 +88,33 @@ def test_a_bad_preference_is_a_400_naming_the_field(client_alice, alice, body, f
     assert preferences.preference_get(user=alice).timezone == "UTC"
 
 
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"enabled": True, "email": False, "webhook_url": None}, "email"),
+        ({"enabled": True, "days_off": [0, 1, 2, 3, 4, 5, 6]}, "days_off"),
+    ],
+)
+def test_reminders_that_could_never_come_are_a_400(client_alice, alice, body, field):
+    response = client_alice.put(URL, body, format="json")
+    assert response.status_code == 400
+    error = error_of(response)
+    assert error["details"]["field"] == field
+    assert error["message"].startswith(f"{field}: reminders are on but ")
+    assert not ReminderPreference.objects.filter(user=alice).exists()
+
+
+def test_a_change_is_checked_against_what_is_stored(client_alice, alice):
+    """Email off is fine while reminders are off; turning them on then is not."""
+    assert client_alice.patch(URL, {"email": False}, format="json").status_code == 200
+    response = client_alice.patch(URL, {"enabled": True}, format="json")
+    assert response.status_code == 400
+    assert error_of(response)["details"]["field"] == "email"
+    assert not ReminderPreference.objects.get(user=alice).enabled
+    # A change that leaves how and when alone is not held up by the rest.
+    assert client_alice.patch(URL, {"timezone": "Asia/Tokyo"}, format="json").status_code == 200
+
+
 def test_preferences_belong_to_the_signed_in_user(client_alice, client_bob, anon):
     client_alice.put(URL, {"timezone": "Asia/Tokyo"}, format="json")
     assert client_bob.get(URL).json()["timezone"] == "UTC"

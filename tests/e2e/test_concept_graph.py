@@ -4,8 +4,10 @@ The tests read the nodes and edges Cytoscape drew (`window.__e2eCy()`, see CY_HO
 conftest.py) and compare them with the database and with the lists beside the canvas.
 """
 
+import json
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from kb.models import Prerequisite
@@ -238,3 +240,74 @@ def test_open_a_prerequisite_from_the_graph(page, shipped_graph):
     page.locator(f'.edge-list [data-edge="{edge_id}"]').focus()
     assert page.evaluate("id => window.__e2eCy().getElementById(id).hasClass('focused')", edge_id)
     expect(page.locator("#graph-info")).to_contain_text("→")
+
+
+# --- how the graph opens --------------------------------------------------------------------
+
+READABLE = 0.7  # graph.js: the smallest zoom at which labels stay legible on a wide screen
+
+
+def graph_payload(page) -> list[dict]:
+    """The nodes the page embeds for graph.js, in the server's order (learning order)."""
+    return json.loads(page.locator("#graph-data").text_content())["nodes"]
+
+
+def opened(page) -> dict:
+    """The concepts wholly inside the canvas as the graph opened, all of them, and the zoom."""
+    page.locator(".graph-canvas").scroll_into_view_if_needed()
+    return page.evaluate(
+        """() => {
+            const cy = window.__e2eCy();
+            const canvas = document.querySelector('.graph-canvas');
+            const width = canvas.clientWidth, height = canvas.clientHeight;
+            const inside = cy.nodes().filter(node => {
+                const b = node.renderedBoundingBox({includeLabels: false});
+                return b.x1 >= 0 && b.y1 >= 0 && b.x2 <= width && b.y2 <= height;
+            });
+            return {
+                inside: inside.map(node => node.id()),
+                all: cy.nodes().map(node => node.id()),
+                zoom: cy.zoom(),
+            };
+        }"""
+    )
+
+
+def test_a_graph_readable_whole_opens_fitted(page, shipped_graph):
+    page.goto(f"/concepts/{ROOT}/")
+    wait_for_graph(page, ROOT)
+    view = opened(page)
+    assert view["zoom"] >= READABLE * 0.97
+    assert sorted(view["inside"]) == sorted(view["all"])
+
+
+def test_a_deep_graph_with_a_path_opens_on_the_concept_at_a_readable_zoom(page, shipped_graph):
+    """Depth 3 and a path longer than the canvas: the view starts at the concept, then the
+    path as far as it fits, not in the empty middle of the path's bounding box."""
+    slug, goal = "gradient-descent", "multilayer-perceptron"
+    page.goto(f"/concepts/{slug}/?depth=3&to={goal}")
+    wait_for_graph(page, slug)
+    view = opened(page)
+    assert len(view["inside"]) < len(view["all"]), "this graph is too big to read whole"
+    assert view["zoom"] == pytest.approx(READABLE)
+    assert slug in view["inside"]
+    screenshot(page, "concept-graph-depth-3-path")
+
+
+def test_a_track_graph_too_big_to_read_whole_opens_where_the_track_starts(page, shipped_graph):
+    page.goto("/tracks/nlp/graph/")
+    wait_for_graph(page)
+    view = opened(page)
+    assert len(view["inside"]) < len(view["all"]), "this graph is too big to read whole"
+    assert view["zoom"] == pytest.approx(READABLE)
+    starts = page.evaluate(
+        """() => {
+            const cy = window.__e2eCy();
+            const track = cy.nodes().filter(node => node.data('node').in_track !== false);
+            return track.filter(node => node.incomers('node').intersection(track).empty())
+                        .map(node => node.id());
+        }"""
+    )
+    first = next(node["slug"] for node in graph_payload(page) if node["slug"] in starts)
+    assert first in view["inside"], "the track's first concept to learn is not in view"
+    screenshot(page, "track-graph-nlp")

@@ -714,6 +714,14 @@ def test_the_team_learning_order_starts_from_the_background(client, kb):
     assert not {"softmax", "calculus", "linear-algebra", "self-attention"} & set(steps(engineer))
 
 
+def test_the_team_pages_plan_link_carries_the_background_shown(client, kb):
+    html = get(client, "kb:team", "llm-research", background="ml-engineer").content.decode()
+    assert 'href="/plans/new/?team=llm-research&amp;background=ml-engineer"' in html
+    # An unknown background is a problem of the page, not something to pass on.
+    html = get(client, "kb:team", "llm-research", background="astronaut").content.decode()
+    assert 'href="/plans/new/?team=llm-research"' in html
+
+
 def test_a_team_page_weighs_concepts_as_the_teams_plans_do(kb):
     team = selectors.team_page("llm-research")
     resolved = planner_services.resolve(

@@ -42,6 +42,8 @@ def preference_form(owner, **changes) -> dict:
         ({"webhook_url": "http://127.0.0.1:6379/"}, "loopback"),
         ({"days_off": ["9"]}, "Select a valid choice. 9 is not one of the available choices."),
         ({"days_off": ["[" * 3000 + "]" * 3000]}, "is not one of the available choices"),
+        ({"email": None}, "reminders are on but go nowhere"),
+        ({"days_off": [str(day) for day in range(7)]}, "every day is a day off"),
     ],
 )
 def test_a_bad_preference_in_the_admin_is_a_form_error_and_changes_nothing(

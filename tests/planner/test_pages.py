@@ -567,6 +567,42 @@ def test_a_bad_reminder_setting_is_a_field_error_and_stores_nothing(
     assert not ReminderPreference.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "field", "says"),
+    [
+        (
+            {"email": None, "webhook_url": ""},
+            "email",
+            "Reminders are on but go nowhere: turn on email or add a webhook URL",
+        ),
+        (
+            {"days_off": [str(d) for d in range(7)]},
+            "days_off",
+            "Reminders are on but every day is a day off: leave at least one day out",
+        ),
+    ],
+)
+def test_reminders_that_could_never_come_are_refused_not_saved(
+    small_kb, signed_in, change, field, says
+):
+    data = {key: value for key, value in {**PREFS, **change}.items() if value is not None}
+    response = signed_in.post(reverse("planner:reminder-preferences"), data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors == {field: [says]}
+    html = response.content.decode()
+    assert "Reminder settings saved." not in html and says in html
+    assert not ReminderPreference.objects.exists()
+
+
+def test_reminders_turned_off_may_have_no_way_to_come(small_kb, signed_in, ada):
+    data = {**PREFS, "days_off": [str(d) for d in range(7)]}
+    del data["enabled"], data["email"]
+    response = signed_in.post(reverse("planner:reminder-preferences"), data)
+    assert response.status_code == 302
+    assert not ReminderPreference.objects.get(user=ada).enabled
+
+
 def test_the_webhook_secret_rotates_and_reminder_links_can_be_revoked(small_kb, signed_in, ada):
     signed_in.post(reverse("planner:reminder-preferences"), PREFS)
     stored = ReminderPreference.objects.get(user=ada)

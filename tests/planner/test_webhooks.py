@@ -88,7 +88,7 @@ def refusal(url: str) -> str:
     [
         ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
         ("http://127.0.0.1:6379/", "127.0.0.1 is a loopback address"),
-        ("http://localhost/hook", "'localhost' resolves to 127.0.0.1, a loopback address"),
+        ("https://localhost/hook", "'localhost' resolves to 127.0.0.1, a loopback address"),
         ("http://[::1]/", "::1 is a loopback address"),
         ("http://[::ffff:127.0.0.1]/", "a loopback address (the IPv6 form of 127.0.0.1)"),
         ("http://[::ffff:169.254.169.254]/", "a link-local address"),
@@ -107,18 +107,20 @@ def refusal(url: str) -> str:
         ("http://[fd00::1]/", "fd00::1 is a private address"),
         ("http://[fec0::1]/", "fec0::1 is a site-local address"),
         ("http://[2001:db8::1]/", "2001:db8::1 is a private address"),
-        ("http://2130706433/", "'2130706433' resolves to 127.0.0.1, a loopback address"),
-        ("http://0x7f.1/", "'0x7f.1' resolves to 127.0.0.1, a loopback address"),
-        ("http://127.1/", "'127.1' resolves to 127.0.0.1, a loopback address"),
-        ("http://0177.0.0.1/", "'0177.0.0.1' resolves to 127.0.0.1, a loopback address"),
-        ("http://internal.example.test/", "resolves to 10.0.0.5, a private address"),
+        ("https://2130706433/", "'2130706433' resolves to 127.0.0.1, a loopback address"),
+        ("https://0x7f.1/", "'0x7f.1' resolves to 127.0.0.1, a loopback address"),
+        ("https://127.1/", "'127.1' resolves to 127.0.0.1, a loopback address"),
+        ("https://0177.0.0.1/", "'0177.0.0.1' resolves to 127.0.0.1, a loopback address"),
+        ("https://internal.example.test/", "resolves to 10.0.0.5, a private address"),
         ("https://mixed.example.test/", "'mixed.example.test' resolves to 10.0.0.5, a private"),
-        ("http://nowhere.example.test/", "cannot resolve host 'nowhere.example.test'"),
-        ("ftp://public.example.test/", "must start with http:// or https://"),
-        ("file:///etc/passwd", "must start with http:// or https://"),
-        ("gopher://127.0.0.1:6379/_INFO", "must start with http:// or https://"),
-        ("javascript:alert(1)", "must start with http:// or https://"),
-        ("public.example.test/hook", "must start with http:// or https://"),
+        ("https://nowhere.example.test/", "cannot resolve host 'nowhere.example.test'"),
+        ("http://nowhere.example.test/", "must use https"),
+        ("http://internal.example.test/", "must use https"),
+        ("ftp://public.example.test/", "must be an https:// URL"),
+        ("file:///etc/passwd", "must be an https:// URL"),
+        ("gopher://127.0.0.1:6379/_INFO", "must be an https:// URL"),
+        ("javascript:alert(1)", "must be an https:// URL"),
+        ("public.example.test/hook", "must be an https:// URL"),
         ("http:///hook", "has no host"),
         ("https://:443/hook", "has no host"),
         ("http://user:pass@public.example.test/", "must not contain a user name or password"),
@@ -177,6 +179,26 @@ def test_a_public_receiver_needs_https_on_443_or_an_unprivileged_port(url, messa
     """The body carries links that act on the plan; and no POSTs to mail or database ports."""
     with pytest.raises(WebhookRefused, match=message):
         check_url(url)
+
+
+def test_plain_http_to_a_name_is_refused_before_any_dns_query(dns):
+    """Whatever the name resolves to, or whether it does, http:// is the thing to fix."""
+    for host in ("example.com", "public.example.test", "nowhere.example.test"):
+        assert "must use https" in refusal(f"http://{host}/hook")
+    assert dns.lookups == []
+
+
+def test_an_ip_literal_on_plain_http_is_still_judged_by_its_address(dns):
+    assert "127.0.0.1 is a loopback address" in refusal("http://127.0.0.1:6379/")
+    assert "must use https" in refusal(f"http://{PUBLIC}/hook")
+
+
+def test_with_networks_allowlisted_a_name_on_http_is_resolved_first(allow, dns):
+    """It may resolve into a listed network, where plain http is fine."""
+    allow("10.0.0.0/8")
+    check_url("http://internal.example.test/hook")
+    assert "must use https" in refusal("http://public.example.test/hook")
+    assert dns.lookups == ["internal.example.test", "public.example.test"]
 
 
 def test_an_allowlisted_internal_receiver_keeps_its_scheme_and_port(allow):
@@ -363,8 +385,11 @@ def test_post_refuses_what_check_url_refuses(receiver):
     assert failure(server.url()) == (
         "webhook not sent: 127.0.0.1 is a loopback address; reminders are only sent to public hosts"
     )
-    assert failure("http://nowhere.example.test/") == (
+    assert failure("https://nowhere.example.test/") == (
         "webhook not sent: cannot resolve host 'nowhere.example.test'"
+    )
+    assert failure("http://nowhere.example.test/") == (
+        "webhook not sent: must use https (reminders carry links that act on your plan)"
     )
     assert server.seen == []
 
@@ -375,7 +400,7 @@ def test_a_name_that_rebinds_to_loopback_after_saving_is_not_posted_to(dns, rece
     check_url(server.url("hooks.example.test").replace("http://", "https://", 1))
     dns.names["hooks.example.test"] = ["127.0.0.1"]  # the attacker's DNS answers anew
     assert "'hooks.example.test' resolves to 127.0.0.1, a loopback address" in failure(
-        server.url("hooks.example.test")
+        server.url("hooks.example.test", scheme="https")
     )
     assert server.seen == []
 

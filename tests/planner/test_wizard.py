@@ -195,3 +195,112 @@ def test_the_time_zone_defaults_to_the_reminder_preferences(signed_in, ada):
     preferences.preference_update(user=ada, timezone="Asia/Tokyo")
     html = signed_in.get(URL).content.decode()
     assert '<option value="Asia/Tokyo" selected>' in html
+
+
+# --- dates: the field at fault ----------------------------------------------------------------
+
+
+def test_an_interview_in_the_past_is_the_interview_dates_fault_not_the_first_days(signed_in):
+    """The form starts with today as the first study day: an interview before it must not
+    make that untouched field the one in error."""
+    response = signed_in.post(URL, answers(interview=day(-1), start=day(0)))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["interview"] == ["The interview date is in the past."]
+    assert "start" not in errors, errors
+
+
+def test_a_first_day_before_today_is_still_its_own_fault_with_a_past_interview(signed_in):
+    response = signed_in.post(URL, answers(interview=day(-3), start=day(-1)))
+    errors = response.context["form"].errors
+    assert errors["interview"] == ["The interview date is in the past."]
+    assert "between today and the interview" in errors["start"][0]
+
+
+@pytest.fixture
+def berlin_at_16(monkeypatch):
+    """Now is 30 November 2026, 16:00 in Berlin (15:00 UTC), for the form and the planner."""
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
+    return moment
+
+
+def test_an_interview_today_at_an_hour_gone_is_refused_on_the_time(signed_in, berlin_at_16):
+    response = signed_in.post(URL, answers(interview="2026-11-30", interview_time="10:30"))
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == ["interview_time"], errors
+    assert errors["interview_time"] == [
+        "This time today has passed: it is 16:00 in Europe/Berlin now."
+    ]
+    later = signed_in.post(URL, answers(interview="2026-11-30", interview_time="18:00"))
+    assert later.status_code == 200, later.context["form"].errors
+
+
+def test_the_date_pickers_start_today(signed_in, berlin_at_16):
+    html = signed_in.get(URL).content.decode()  # no preference, no plan: UTC
+    assert re.search(r'<input type="date" name="interview"[^>]* min="2026-11-30"', html)
+    assert re.search(r'<input type="date" name="start"[^>]* min="2026-11-30"', html)
+
+
+# --- links from the team page, and the wording ------------------------------------------------
+
+
+def test_the_background_in_the_link_is_chosen(signed_in):
+    html = signed_in.get(URL, {"team": "llm-research", "background": "ml-engineer"})
+    html = html.content.decode()
+    radio = r'<input type="radio" name="background"[^>]*value="{}" checked>'
+    assert re.search(radio.format("ml-engineer"), html)
+    assert not re.search(radio.format(""), html)
+
+
+@pytest.mark.parametrize("background", ["astronaut", "", "ml-engineer<script>"])
+def test_an_unknown_background_in_the_link_is_left_out(signed_in, background):
+    response = signed_in.get(URL, {"background": background})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert re.search(r'<input type="radio" name="background"[^>]*value="" checked>', html)
+    assert "astronaut" not in html and "<script>" not in html.split("<main")[1]
+
+
+def test_a_background_description_in_cli_words_reads_as_the_form_does(signed_in):
+    from kb.models import Background
+
+    Background.objects.filter(slug="ml-engineer").update(
+        description="Trains and ships models. If your maths is further back, "
+        "plan with --known linear-algebra instead."
+    )
+    html = signed_in.get(URL).content.decode()
+    assert "--known" not in html
+    assert (
+        "If your maths is further back, choose “None” above and mark Linear algebra as known "
+        "below instead." in html
+    )
+
+
+def test_the_preview_names_the_role_and_the_background(signed_in):
+    html = signed_in.post(URL, answers()).content.decode()
+    assert "Role: Research scientist · Background: ML engineer ·" in html
+    html = signed_in.post(URL, answers(background="")).content.decode()
+    assert "Role: Research scientist · Background: none ·" in html
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "plan with --known a-b instead.",
+            "choose “None” above and mark A B as known below instead.",
+        ),
+        ("Add --shaky a-b,c.", "Add mark A B and C as shaky below."),
+        ("Use --known=x-y.", "Use mark x-y as known below."),  # no title: the slug
+        ("Keep --known-areas math as it is.", "Keep --known-areas math as it is."),
+        ("", ""),
+    ],
+)
+def test_cli_flags_are_said_as_the_wizard_does(text, said):
+    from planner.templatetags.plan_tags import without_cli_flags
+
+    assert without_cli_flags(text, {"a-b": "A B", "c": "C"}) == said

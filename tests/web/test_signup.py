@@ -1,5 +1,7 @@
 """Sign-up: an account with a unique user name and email, then straight to the wizard."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -120,9 +122,29 @@ def test_weak_passwords_are_refused_by_the_validators(client, password, error):
 
 def test_errors_are_announced_at_the_top_of_the_form(client):
     html = client.post(URL, form(email="", password2="other")).content.decode()
-    assert '<p class="message error" role="alert">Please correct the fields marked below.</p>' in (
-        html
+    summary = html[html.index('<div class="message error error-summary" role="alert">') :]
+    summary = summary[: summary.index("</div>")]
+    assert "Please correct the fields marked below:" in summary
+    # Each field in error, in the form's order, links to its control.
+    assert summary.index('<a href="#id_email">Email</a>: This field is required.') < (
+        summary.index('<a href="#id_password2">Password again</a>: ')
     )
+    assert "User name" not in summary
+
+
+def test_after_an_error_the_first_field_in_error_has_the_focus(client):
+    """Not the user name (UserCreationForm's autofocus), which was fine."""
+    response = client.post(URL, form(email="", password2="other"))
+    html = response.content.decode()
+    assert html.count("autofocus") == 1
+    assert re.search(r'<input type="email" name="email"[^>]*autofocus', html)
+    assert not re.search(r'<input type="text" name="username"[^>]*autofocus', html)
+
+
+def test_a_fresh_form_focuses_the_user_name(client):
+    html = client.get(URL).content.decode()
+    assert html.count("autofocus") == 1
+    assert re.search(r'<input type="text" name="username"[^>]*autofocus', html)
 
 
 def test_a_signed_in_member_is_sent_home(client, ada):

@@ -263,12 +263,60 @@
     const at = elements.boundingBox();
     function centre(low, high, lowAt, highAt, size) {
       const half = (size / 2 - PAD) / zoom;
-      if (high - low <= 2 * half) return (low + high) / 2;
+      if ((high - low) * zoom <= size) return (low + high) / 2;
       return Math.min(Math.max((lowAt + highAt) / 2, low + half), high - half);
     }
     const x = centre(all.x1, all.x2, at.x1, at.x2, container.clientWidth);
     const y = centre(all.y1, all.y2, at.y1, at.y2, container.clientHeight);
     cy.pan({ x: container.clientWidth / 2 - x * zoom, y: container.clientHeight / 2 - y * zoom });
+  }
+
+  /* What to show first when the whole graph cannot be read at once, most important first:
+     the current concept, then the path from it to the goal; on a track, the track's
+     concepts where learning it starts (no prerequisite of theirs is in the track). */
+  function focusOrder() {
+    if (data.root) {
+      return [data.root].concat(
+        data.path.filter(function (slug) {
+          return slug !== data.root;
+        })
+      );
+    }
+    const inTrack = cy.nodes().filter(function (node) {
+      return node.data("node").in_track !== false;
+    });
+    const starts = inTrack.filter(function (node) {
+      return node.incomers("node").intersection(inTrack).empty();
+    });
+    const order = (starts.nonempty() ? starts : cy.nodes()).map(function (node) {
+      return node.id();
+    });
+    const position = {};
+    data.nodes.forEach(function (node, index) {
+      position[node.slug] = index;
+    });
+    return order.sort(function (a, b) {
+      return position[a] - position[b];
+    });
+  }
+
+  /* The first of focusOrder() and as many of the next ones as fit on the canvas together. */
+  function focusNodes() {
+    const zoom = cy.zoom();
+    const room = {
+      w: (container.clientWidth - 2 * PAD) / zoom,
+      h: (container.clientHeight - 2 * PAD) / zoom,
+    };
+    let shown = cy.collection();
+    for (const slug of focusOrder()) {
+      const node = cy.getElementById(slug);
+      if (node.empty()) continue;
+      const more = shown.union(node);
+      const bb = more.boundingBox();
+      if (shown.nonempty() && (bb.w > room.w || bb.h > room.h)) break;
+      shown = more;
+    }
+    return shown.nonempty() ? shown : cy.nodes().first();
   }
 
   function place() {
@@ -277,24 +325,24 @@
     if (topDown >= across) arrange("TB");
     route();
     const bb = cy.elements().boundingBox();
-    const zoom = Math.max(readable, Math.min(1, (container.clientWidth - 2 * PAD) / bb.w));
+    const width = container.clientWidth - 2 * PAD;
+    /* The zoom that shows all of it in the tallest canvas the page allows; below `readable`
+       the labels cannot be read, so the canvas shows part of it at `readable` instead. */
+    const fitted = Math.min(1, width / bb.w, (tallest - 2 * PAD) / bb.h);
+    const whole = fitted >= readable * 0.97;
+    const zoom = whole ? fitted : readable;
     container.style.height = Math.max(220, Math.min(tallest, Math.round(bb.h * zoom + 2 * PAD))) + "px";
     cy.resize();
-    cy.fit(undefined, PAD);
-    if (cy.zoom() > 1) {
-      cy.zoom(1);
+    if (whole) {
+      cy.fit(undefined, PAD);
+      if (cy.zoom() > 1) cy.zoom(1);
       cy.center();
-    } else if (cy.zoom() < readable * 0.97) {
-      /* Too big to read whole: keep labels readable and start at the path asked for, the
-         current concept, or for a track where learning starts; Fit shows it all. */
+    } else {
+      /* Too big to read whole: keep labels readable and start at the current concept and
+         as much of the path asked for as fits, or for a track where learning starts;
+         Fit shows it all. */
       cy.zoom(readable);
-      if (data.path.length) {
-        showPart(cy.nodes(".on-path"));
-      } else if (data.root) {
-        showPart(cy.getElementById(data.root));
-      } else {
-        showPart(cy.getElementById(data.nodes[0].slug));
-      }
+      showPart(focusNodes());
     }
   }
   place();

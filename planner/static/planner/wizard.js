@@ -2,7 +2,8 @@
  *
  * 1. On a fresh form, the time zone defaults to the browser's
  *    (Intl.DateTimeFormat().resolvedOptions().timeZone), and the first study
- *    day to the browser's today, if the server's guess was left untouched.
+ *    day to the browser's today, if the server's guess was left untouched;
+ *    the date pickers' earliest day becomes the browser's today too.
  * 2. The concept checklist gets a filter box that hides the concepts that do
  *    not match and opens the areas that do.
  */
@@ -26,8 +27,14 @@
     select.value = zone;
     var note = field.querySelector("[data-timezone-note]");
     if (note) { note.textContent = "Set from your browser."; }
+    var today = localIsoDate(new Date());
     var start = document.getElementById("id_start");
-    if (start && start.value === start.defaultValue) { start.value = localIsoDate(new Date()); }
+    if (start && start.value === start.defaultValue) { start.value = today; }
+    // The date pickers start at the browser's today, as the server's did at its zone's.
+    ["id_interview", "id_start"].forEach(function (id) {
+      var input = document.getElementById(id);
+      if (input && input.min) { input.min = today; }
+    });
   }
 
   function conceptFilter() {
