@@ -311,3 +311,22 @@ def test_a_track_graph_too_big_to_read_whole_opens_where_the_track_starts(page, 
     first = next(node["slug"] for node in graph_payload(page) if node["slug"] in starts)
     assert first in view["inside"], "the track's first concept to learn is not in view"
     screenshot(page, "track-graph-nlp")
+
+
+def test_the_graph_colours_from_the_plan_that_schedules_the_concept(
+    open_page, make_user, make_plan
+):
+    """Two plans: the older one learns the Transformer, the newer (ads ranking) does not.
+    The Transformer's page colours from the older plan, not merely the newest."""
+    ada = make_user("ada")
+    llm = make_plan(ada)
+    ads = make_plan(ada, team="ads-ranking")
+    slug = "pretraining-data-curation"
+    assert llm.items.filter(concept_slug=slug).exists()
+    assert not ads.items.filter(concept_slug=slug).exists()
+    page = open_page(user=ada)
+    page.goto(f"/concepts/{slug}/")
+    wait_for_graph(page, slug)
+    legend = page.locator(".legend-plan")
+    expect(legend).to_contain_text("Colours from your plan")
+    expect(legend.get_by_role("link")).to_have_attribute("href", f"/plans/{llm.pk}/")

@@ -456,8 +456,12 @@
   /* The user's plan: known, planned and done concepts. Optional: a failure leaves the graph as is. */
   const statusUrl = root.dataset.statusUrl;
   if (!statusUrl) return;
+  /* An explicit ?plan=, else the plan that schedules this concept (the server's choice). */
   const plan = new URLSearchParams(window.location.search).get("plan");
-  const url = plan && /^\d+$/.test(plan) ? statusUrl + "?plan=" + plan : statusUrl;
+  const query = new URLSearchParams();
+  if (plan && /^\d+$/.test(plan)) query.set("plan", plan);
+  else if (data.root) query.set("concept", data.root);
+  const url = query.toString() ? statusUrl + "?" + query.toString() : statusUrl;
   fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) {
       if (!response.ok) throw new Error("status " + response.status);
