@@ -152,6 +152,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
                     "team": resolved.team,
                     "first_days": [day for day in days if day["items"]][:PREVIEW_DAYS],
                     "study_days": sum(1 for day in days if day["available_minutes"]),
+                    "start": resolved.request.start,
                     "interview_at": resolved.interview_at,
                     "background": next(
                         (b for b in form.choices.backgrounds if b.slug == inputs.background), None

@@ -2,7 +2,7 @@
 becomes an error on the field at fault, never a 500."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -94,6 +94,14 @@ def test_the_preview_shows_the_plan_and_stores_nothing(signed_in):
     assert "Study time you have" in html and "The first days" in html
     assert Plan.objects.count() == 0
     assert 'name="action" value="save"' in html and 'name="action" value="change"' in html
+
+
+def test_the_preview_counts_study_days_from_the_first_day_whatever_it_holds(signed_in):
+    # Six minutes a day hold no session: the days are empty, yet they start today.
+    hours = {f"hours_{n}": "0.1" for n in range(7)}
+    response = signed_in.post(URL, answers(interview=day(5), start=day(0), **hours))
+    start = date.fromisoformat(day(0))
+    assert f"study days from {start:%A} {start.day} {start:%B}" in response.content.decode()
 
 
 def test_save_stores_exactly_the_previewed_inputs(signed_in, ada):
