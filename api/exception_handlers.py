@@ -1,7 +1,7 @@
 """One error shape for the whole API: `{"error": {"code", "message", "details"}}`.
 
 Domain errors (kb.errors.ApplicationError and its subclasses, planner's
-PlanInputError, PlanChanged and PlanItemNotFound) carry a stable `code`; they
+PlanInputError, PlanChanged, PlanItemNotFound and PlanNotFound) carry a stable `code`; they
 map to a status here and nowhere else. DRF's own exceptions, Django's
 ValidationError, Http404 and PermissionDenied, and an oversized body are
 reshaped into the same envelope.
@@ -29,6 +29,7 @@ from kb.errors import (
     NoPath,
     UnknownConcept,
 )
+from planner.memory_services import PlanNotFound
 from planner.services import PlanChanged, PlanItemNotFound
 
 # First match wins, so subclasses come before their bases.
@@ -38,6 +39,7 @@ STATUS_BY_ERROR: tuple[tuple[type[ApplicationError], int], ...] = (
     (ConceptHasDependents, status.HTTP_409_CONFLICT),
     (PlanChanged, status.HTTP_409_CONFLICT),
     (PlanItemNotFound, status.HTTP_404_NOT_FOUND),
+    (PlanNotFound, status.HTTP_404_NOT_FOUND),
     (ApplicationError, status.HTTP_400_BAD_REQUEST),
 )
 

@@ -13,7 +13,15 @@ from django.contrib import admin
 from kb.admin import RefusedWritesAsMessages
 from kb.errors import ApplicationError
 from planner import preferences, services
-from planner.models import Plan, PlanItem, ReminderDelivery, ReminderPreference
+from planner.models import (
+    FsrsParameters,
+    MemoryCard,
+    Plan,
+    PlanItem,
+    ReminderDelivery,
+    ReminderPreference,
+    ReviewRating,
+)
 
 
 class PlanItemInline(admin.TabularInline):
@@ -162,3 +170,41 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by planner.memory_services: shown, never added or edited here
+    (a hand-edited card state would no longer be what fsrs computed from the log)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MemoryCard)
+class MemoryCardAdmin(ReadOnlyAdmin):
+    list_display = ["user", "concept_slug", "due", "last_review", "reps", "lapses"]
+    search_fields = ["user__username", "concept_slug"]
+    list_select_related = ["user"]
+
+
+@admin.register(ReviewRating)
+class ReviewRatingAdmin(ReadOnlyAdmin):
+    list_display = ["reviewed_at", "user", "concept_slug", "rating", "due", "plan"]
+    list_filter = ["rating"]
+    search_fields = ["user__username", "concept_slug"]
+    list_select_related = ["user", "plan"]
+
+
+@admin.register(FsrsParameters)
+class FsrsParametersAdmin(ReadOnlyAdmin):
+    """Deleting a row is allowed: the person goes back to fsrs's default parameters."""
+
+    list_display = ["user", "fitted_at", "reviews_used"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]

@@ -200,3 +200,95 @@ class ReminderDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"digest for {self.user} on {self.local_date} ({self.status})"
+
+
+class MemoryRating(models.TextChoices):
+    """What a person answers after a self-test (planner.memory.RATINGS, fsrs's four grades)."""
+
+    AGAIN = "again", "Again"
+    HARD = "hard", "Hard"
+    GOOD = "good", "Good"
+    EASY = "easy", "Easy"
+
+
+class MemoryCard(models.Model):
+    """How well one person remembers one concept: fsrs's card state, as fsrs wrote it.
+
+    Keyed by concept slug, like PlanItem.concept_slug, so a person's memory of
+    a concept outlives a plan (replans, archives) and survives the concept's
+    re-import. `due` and `last_review` repeat what `state` holds so the
+    planner can select due cards in the database; planner.memory_services
+    writes all three together.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memory_cards"
+    )
+    concept_slug = models.CharField(max_length=80)
+    state = models.JSONField(default=dict, help_text="fsrs Card.to_dict(); {} before any rating.")
+    due = models.DateTimeField(help_text="When the next review is due (capped at the interview).")
+    last_review = models.DateTimeField(null=True, blank=True)
+    reps = models.PositiveIntegerField(default=0, help_text="Ratings so far.")
+    lapses = models.PositiveIntegerField(default=0, help_text="Ratings of Again so far.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user", "due"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "concept_slug"], name="memory_card_once"),
+        ]
+        indexes = [models.Index(fields=["user", "due"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.concept_slug}"
+
+
+class ReviewRating(models.Model):
+    """Every self-test rating, kept for good: what the optimiser fits a person's parameters to.
+
+    The plan and item are where the rating was given, if anywhere; they are
+    set to null when a replan or a deletion removes them, and the rating stays.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_ratings"
+    )
+    concept_slug = models.CharField(max_length=80)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.SET_NULL, null=True, blank=True, related_name="review_ratings"
+    )
+    item = models.ForeignKey(
+        PlanItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="review_ratings"
+    )
+    rating = models.CharField(max_length=8, choices=MemoryRating.choices)
+    reviewed_at = models.DateTimeField()
+    state_before = models.JSONField(null=True, blank=True, help_text="null for a first rating.")
+    state_after = models.JSONField()
+    due = models.DateTimeField(help_text="The next review this rating set.")
+    log = models.JSONField(help_text="fsrs ReviewLog.to_dict(), the optimiser's input.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_at", "-pk"]
+        indexes = [models.Index(fields=["user", "reviewed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated {self.concept_slug} {self.rating} at {self.reviewed_at}"
+
+
+class FsrsParameters(models.Model):
+    """A person's fitted fsrs parameters; without a row the package's defaults apply."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="fsrs_parameters"
+    )
+    parameters = models.JSONField(help_text="fsrs Scheduler parameters (21 numbers).")
+    fitted_at = models.DateTimeField()
+    reviews_used = models.PositiveIntegerField(help_text="Ratings in the log when fitted.")
+
+    class Meta:
+        verbose_name = "FSRS parameters"
+        verbose_name_plural = "FSRS parameters"
+
+    def __str__(self) -> str:
+        return f"FSRS parameters of {self.user}"

@@ -33,11 +33,14 @@ from api.serializers.kb import (
     TeamSerializer,
     TrackSerializer,
 )
+from api.serializers.memory import SelfTestSerializer
 from api.views.base import ID_REGEX, StrictQueryMixin, query
 from kb import graph as kb_graph
 from kb import integrity
 from kb import io as kb_io
 from kb import services as kb_services
+from kb.errors import UnknownConcept
+from planner import memory_services
 
 # What the schema documents for a slug path parameter. A segment outside it (a NUL byte,
 # which PostgreSQL text cannot hold, a dot, ...) matches no route: a JSON 404 all the same.
@@ -147,6 +150,26 @@ class ConceptViewSet(StrictQueryMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
     def dependents(self, request: Request, slug: str) -> Response:
         return self._neighbours(request, slug, upstream=False)
+
+    @extend_schema(
+        responses={200: SelfTestSerializer},
+        summary="Self-test prompts for a concept",
+        description="3 to 5 prompts to answer without notes after studying the concept: its "
+        "interview questions first, then what its summary says one should be able to explain.",
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="self-test",
+        filterset_class=None,
+        pagination_class=None,
+    )
+    def self_test(self, request: Request, slug: str) -> Response:
+        try:
+            prompts = memory_services.self_test_prompts(slug)
+        except UnknownConcept:
+            raise self.not_found(slug) from None
+        return Response(SelfTestSerializer({"concept": slug, "prompts": prompts}).data)
 
 
 class EdgeViewSet(

@@ -22,6 +22,7 @@ from api import selectors
 from api.negotiation import IgnoreClientContentNegotiation
 from api.permissions import Anyone
 from api.serializers.common import ErrorSerializer
+from api.serializers.memory import RatingResultSerializer, RatingSerializer
 from api.serializers.plans import (
     FeedSerializer,
     ItemStatusSerializer,
@@ -34,7 +35,7 @@ from api.serializers.plans import (
     ReplanSerializer,
 )
 from api.views.base import ID_REGEX, StrictQueryMixin
-from planner import calendar, feeds, formats, preferences
+from planner import calendar, feeds, formats, memory_services, preferences
 from planner import services as planner_services
 from planner.models import Plan
 
@@ -71,6 +72,12 @@ PLAN_400 = OpenApiResponse(
     description="Bad input: `details.field` names it (malformed date, interview in the past, "
     "unknown team, track or concept, ...).",
 )
+RATING_400 = OpenApiResponse(
+    ErrorSerializer,
+    description="Bad input: an unknown rating, or an item that is not a learn or review "
+    "session of a concept (`details.field` says which).",
+)
+RATING_EXAMPLE = OpenApiExample("The self-test went well", value={"rating": "good"})
 PLAN_CHANGED_409 = OpenApiResponse(
     ErrorSerializer,
     description="`plan_changed`: the plan was replanned since the client read it (the item "
@@ -151,6 +158,36 @@ class PlanViewSet(
             plan=plan, item_id=int(item_id), **serializer.validated_data
         )
         return Response(PlanItemSerializer(item).data)
+
+    @extend_schema(
+        request=RatingSerializer,
+        responses={200: RatingResultSerializer, 400: RATING_400},
+        examples=[RATING_EXAMPLE],
+        parameters=[OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        summary="Rate the self-test after a learn or review session (again, hard, good, easy)",
+        description="Updates the memory model of the item's concept (FSRS) and logs the "
+        "rating. The answer is when the concept is next due (never after the interview) "
+        "and the prompts for its next self-test.",
+    )
+    @action(detail=True, methods=["post"], url_path=rf"items/(?P<item_id>{ID_REGEX})/rating")
+    def rating(self, request: Request, pk: str, item_id: str) -> Response:
+        plan = self.get_object()
+        serializer = RatingSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rating = serializer.validated_data["rating"]
+        card = memory_services.item_rating_record(
+            user=request.user, plan=plan, item_id=int(item_id), rating=rating
+        )
+        data = {
+            "concept": card.concept_slug,
+            "rating": rating,
+            "due": card.due,
+            "last_review": card.last_review,
+            "reps": card.reps,
+            "lapses": card.lapses,
+            "prompts": memory_services.self_test_prompts(card.concept_slug),
+        }
+        return Response(RatingResultSerializer(data).data)
 
     @extend_schema(
         request=None,

@@ -65,6 +65,7 @@ CASES = {
         "anon",
         lambda w: {"path": {"slug": "transformer"}, "query": {"depth": 1}},
     ),
+    ("GET", "/api/v1/concepts/{slug}/self-test/"): ("anon", lambda w: {"path": {"slug": "bert"}}),
     ("GET", "/api/v1/concepts/{slug}/dependents/"): (
         "anon",
         lambda w: {"path": {"slug": "softmax"}},
@@ -134,6 +135,13 @@ CASES = {
         lambda w: {
             "path": {"id": w["plan"].pk, "item_id": w["plan"].items.first().pk},
             "body": {"status": "done"},
+        },
+    ),
+    ("POST", "/api/v1/plans/{id}/items/{item_id}/rating/"): (
+        "user",
+        lambda w: {
+            "path": {"id": w["plan"].pk, "item_id": w["plan"].items.filter(kind="learn")[0].pk},
+            "body": {"rating": "good"},
         },
     ),
     ("POST", "/api/v1/plans/{id}/archive/"): ("user", lambda w: {"path": {"id": w["plan"].pk}}),
