@@ -238,7 +238,10 @@ def date_problems(
     problems: dict[str, str] = {}
     if interview is not None and interview > latest:
         problems["interview"] = f"At most {MAX_PLAN_DAYS} days ahead (until {latest.isoformat()})."
-    if start is not None and not today <= start <= (interview or latest):
+    # A past interview is the interview's fault alone (resolve() says so): the start is
+    # measured against it only when the interview itself is fine.
+    upper = interview if interview is not None and today <= interview else latest
+    if start is not None and not today <= start <= upper:
         problems["start"] = "Must be between today and the interview date."
     for day in blackout:
         if not today - timedelta(days=MAX_PLAN_DAYS) <= day <= latest:

@@ -448,3 +448,10 @@ def test_archiving_a_plan_stops_its_reminders_and_delete_brings_it_back(
     restored = client_alice.delete(url)
     assert restored.status_code == 200 and restored.json()["archived_at"] is None
     assert Plan.objects.get(pk=plan["id"]).archived_at is None
+
+
+def test_a_past_interview_is_the_interviews_fault_not_the_untouched_starts(small_kb, client_alice):
+    response = client_alice.post(URL, plan_body(interview=day(-1), start=day(0)), format="json")
+    error = error_of(response)
+    assert error["details"]["field"] == "interview"
+    assert error["message"] == f"interview: {day(-1)} is in the past"
