@@ -25,6 +25,7 @@ EDITABLE = ("enabled", "email", "webhook_url", "local_time", "timezone", "days_o
 DELIVERY = frozenset({"enabled", "email", "webhook_url", "days_off"})  # what check_delivery reads
 NOWHERE = "reminders are on but go nowhere: turn on email or add a webhook URL"
 NEVER = "reminders are on but every day is a day off: leave at least one day out"
+NO_ADDRESS = "reminders by email need an email address on your account: add one or a webhook URL"
 
 
 def default_timezone(*, user) -> str:
@@ -79,16 +80,19 @@ def preference_check(changes: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def check_delivery(values: Mapping[str, Any]) -> None:
+def check_delivery(values: Mapping[str, Any], *, address: str | None = None) -> None:
     """Raise PlanInputError when reminders that are on could never be sent.
 
     `values`: enabled, email, webhook_url and days_off, as checked by preference_check
     (a whole set of preferences, not a partial change). Turned off, anything goes.
+    `address`: the account's email address, when known ("" for an account without one).
     """
     if not values["enabled"]:
         return
     if not values["email"] and not values["webhook_url"]:
         raise PlanInputError("email", NOWHERE)
+    if values["email"] and address == "" and not values["webhook_url"]:
+        raise PlanInputError("email", NO_ADDRESS)
     if set(range(7)) <= set(values["days_off"]):
         raise PlanInputError("days_off", NEVER)
 
@@ -107,7 +111,9 @@ def preference_update(*, user, **changes: Any) -> ReminderPreference:
         for name, value in cleaned.items():
             setattr(preference, name, value)
         if DELIVERY & cleaned.keys():
-            check_delivery({name: getattr(preference, name) for name in DELIVERY})
+            check_delivery(
+                {name: getattr(preference, name) for name in DELIVERY}, address=user.email or ""
+            )
         preference.save()
     return preference
 

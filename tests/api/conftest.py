@@ -28,6 +28,7 @@ def _generous_throttle(settings):
 def make_user(username: str, **extra):
     """A user without a usable password (hashing one costs ~0.2 s; tests use tokens or
     force_login)."""
+    extra.setdefault("email", f"{username}@example.org")  # email reminders need an address
     return get_user_model().objects.create_user(username=username, **extra)
 
 

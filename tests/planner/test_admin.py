@@ -49,7 +49,7 @@ def preference_form(owner, **changes) -> dict:
 def test_a_bad_preference_in_the_admin_is_a_form_error_and_changes_nothing(
     staff_client, changes, message
 ):
-    ada = get_user_model().objects.create_user("ada")
+    ada = get_user_model().objects.create_user("ada", email="ada@example.org")
     stored = preferences.preference_update(user=ada, timezone="UTC")
     url = reverse("admin:planner_reminderpreference_change", args=[stored.pk])
     response = staff_client.post(url, preference_form(ada, user=None, **changes))
@@ -59,7 +59,7 @@ def test_a_bad_preference_in_the_admin_is_a_form_error_and_changes_nothing(
 
 
 def test_a_good_preference_in_the_admin_is_stored_through_the_service(staff_client):
-    ada = get_user_model().objects.create_user("ada")
+    ada = get_user_model().objects.create_user("ada", email="ada@example.org")
     url = reverse("admin:planner_reminderpreference_add")
     response = staff_client.post(url, preference_form(ada, days_off=["6", "5", "6"]))
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -68,7 +68,7 @@ def test_a_good_preference_in_the_admin_is_stored_through_the_service(staff_clie
 
 
 def test_the_admin_rotates_secrets_and_revokes_links(staff_client):
-    ada = get_user_model().objects.create_user("ada")
+    ada = get_user_model().objects.create_user("ada", email="ada@example.org")
     before = preferences.preference_update(user=ada, enabled=True)
     url = reverse("admin:planner_reminderpreference_changelist")
     for action in ("rotate_webhook_secret", "revoke_links"):
@@ -81,7 +81,7 @@ def test_the_admin_rotates_secrets_and_revokes_links(staff_client):
 def test_plan_items_cannot_be_added_in_the_admin(staff_client, small_kb):
     response = staff_client.get(reverse("admin:planner_planitem_add"))
     assert response.status_code == 403
-    ada = get_user_model().objects.create_user("ada")
+    ada = get_user_model().objects.create_user("ada", email="ada@example.org")
     today = date.today()
     plan = services.create_plan(
         owner=ada,
@@ -101,7 +101,7 @@ def test_plans_are_not_added_or_rescheduled_in_the_admin_but_can_be_archived(
     staff_client, small_kb
 ):
     assert staff_client.get(reverse("admin:planner_plan_add")).status_code == 403
-    ada = get_user_model().objects.create_user("ada")
+    ada = get_user_model().objects.create_user("ada", email="ada@example.org")
     today = date.today()
     plan = services.create_plan(
         owner=ada,

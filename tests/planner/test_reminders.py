@@ -576,8 +576,19 @@ def test_reading_preferences_stores_nothing_and_reminders_start_off(small_kb):
     assert stored.pk and stored.timezone == "America/New_York"
 
 
+def test_email_reminders_need_an_address_on_the_account(db):
+    nobody = get_user_model().objects.create_user("nobody")  # made by an admin, no email
+    with pytest.raises(PlanInputError, match="need an email address") as error:
+        preferences.preference_update(user=nobody, enabled=True, email=True)
+    assert error.value.field == "email"
+    assert not ReminderPreference.objects.filter(user=nobody).exists()
+    nobody.email = "nobody@example.org"
+    nobody.save()
+    assert preferences.preference_update(user=nobody, enabled=True, email=True).enabled
+
+
 def test_rotating_the_webhook_secret_replaces_it(db):
-    ada = get_user_model().objects.create_user("ada")
+    ada = get_user_model().objects.create_user("ada", email="ada@example.org")
     first = preferences.preference_update(user=ada, enabled=True).webhook_secret
     second = preferences.preference_rotate_webhook_secret(user=ada).webhook_secret
     assert first != second and len(second) == 64
