@@ -54,7 +54,9 @@ def _resources_and_questions(
             resources[slug].append({"title": title, "url": url, "kind": kind, "minutes": minutes})
     questions: dict[str, list] = defaultdict(list)
     tests: dict[str, set[str]] = defaultdict(set)
-    asked = Question.objects.filter(concepts__slug__in=slugs).values("pk")
+    # The link table alone: joining the questions into the subquery gave PostgreSQL a plan
+    # that ran for minutes on a large knowledge base.
+    asked = Question.concepts.through.objects.filter(concept__slug__in=slugs).values("question_id")
     rows = (
         Question.concepts.through.objects.filter(question__in=asked)
         .order_by("concept__slug", "question__slug")

@@ -25,7 +25,7 @@ from kb.errors import ApplicationError
 from kb.models import Area, Role
 from kb.vocabulary import SLUG_PATTERN
 from planner import services
-from planner.models import ItemStatus
+from planner.models import ItemStatus, MemoryRating
 from planner.selectors import WizardChoices
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -397,6 +397,12 @@ class MarkForm(forms.Form):
 
     status = forms.ChoiceField(choices=ItemStatus.choices)
     revision = forms.IntegerField(min_value=1, required=False)
+
+
+class RatingForm(forms.Form):
+    """One click on a self-test: how it went (memory_services.rating_record checks it too)."""
+
+    rating = forms.ChoiceField(choices=MemoryRating.choices)
 
 
 class ReplanForm(forms.Form):

@@ -7,19 +7,29 @@ A plan that is not the signed-in user's is an Http404 everywhere (never a
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import networkx as nx
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import Http404
+from django.utils import dateformat
 
 from kb import graph as kb_graph
 from kb.errors import ApplicationError
-from kb.models import Area, Background, Concept, TeamProfile, Track
-from planner import background, formats, progress, services
-from planner.models import ItemKind, ItemStatus, Plan, PlanItem
+from kb.models import Area, Background, Concept, Question, TeamProfile, Track
+from planner import background, formats, progress, prompts, services
+from planner.models import (
+    ItemKind,
+    ItemStatus,
+    MemoryCard,
+    MemoryRating,
+    Plan,
+    PlanItem,
+    ReviewRating,
+)
 
 # --- one plan --------------------------------------------------------------------------------
 
@@ -57,6 +67,9 @@ class PlanPage:
     past_days: list[dict[str, Any]]  # days before today that had items
     upcoming_days: list[dict[str, Any]]  # days after today
     open_before_today: int  # past items not done, skipped or rescheduled by a replan
+    # concept slug -> its self-test; each learn or review item of a concept also has
+    # `self_test`, its entry here, for the template
+    self_tests: dict[str, SelfTest] = field(default_factory=dict)
 
 
 def dated_days(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -67,7 +80,8 @@ def dated_days(days: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def plan_page(plan: Plan) -> PlanPage:
-    """The plan's payload split around today, with its progress: the payload's queries only."""
+    """The plan's payload split around today, with its progress and the self-tests of its
+    learn and review items: the payload's queries and self_tests' three, however long."""
     payload = formats.plan_payload(plan)
     today = services.local_today(plan.timezone)
     days = dated_days(payload["days"])
@@ -91,6 +105,9 @@ def plan_page(plan: Plan) -> PlanPage:
         for item in day["items"]
         if item["kind"] != ItemKind.BUFFER and item["status"] == ItemStatus.PENDING
     )
+    tests = self_tests(plan, (item["concept"] for item in _rated_items(days)))
+    for item in _rated_items(days):
+        item["self_test"] = tests.get(item["concept"])
     return PlanPage(
         plan=plan,
         payload=payload,
@@ -104,6 +121,7 @@ def plan_page(plan: Plan) -> PlanPage:
         past_days=past,
         upcoming_days=upcoming,
         open_before_today=open_before,
+        self_tests=tests,
     )
 
 
@@ -118,6 +136,127 @@ def plan_progress(plan: Plan) -> progress.Progress:
             for d in plan.summary.get("days", [])
         ),
         replanned_from=_replanned_from(plan),
+    )
+
+
+# --- self-tests (planner.memory_services rates them) --------------------------------------
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    """A concept's self-test on the plan page: what to ask, and what the last rating set."""
+
+    concept: str
+    prompts: list[str]
+    last_rating: str | None = None  # "again" ... "easy"; None before the first rating
+    due: date | None = None  # the next review, a day in the plan's time zone
+    said: str = ""  # "Last rated good · next review Thu 10 Dec", once rated
+
+
+def _rated_items(days: list[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    """The items a self-test follows (memory_services.RATED_KINDS: learn and review of a
+    concept), in a payload's days."""
+    kinds = (ItemKind.LEARN, ItemKind.REVIEW)
+    return (i for day in days for i in day["items"] if i["kind"] in kinds and i["concept"])
+
+
+def _rating_word(rating: str) -> str:
+    return MemoryRating(rating).label.lower() if rating in MemoryRating.values else rating
+
+
+def day_text(day: date, *, today: date) -> str:
+    """ "Thu 10 Dec" (the year too when it is not this year's): short enough for a phone."""
+    return dateformat.format(day, "D j M" if day.year == today.year else "D j M Y")
+
+
+def self_test_prompts_by_concept(slugs: Iterable[str]) -> dict[str, list[str]]:
+    """slug -> its 3 to 5 prompts, for many concepts in two queries.
+
+    The same prompts as memory_services.self_test_prompts (planner.prompts on
+    the concept's title, summary and questions in the same order), which costs
+    two queries per concept: a long plan reviews dozens. Slugs that name no
+    concept are left out.
+    """
+    wanted = set(slugs)
+    if not wanted:
+        return {}
+    asked: dict[str, list[str]] = defaultdict(list)
+    rows = (
+        Question.concepts.through.objects.filter(concept__slug__in=wanted)
+        .order_by("concept__slug", "question__stage__order", "question__slug")
+        .values_list("concept__slug", "question__text")
+    )
+    for slug, text in rows:
+        asked[slug].append(text)
+    concepts = Concept.objects.filter(slug__in=wanted).values_list("slug", "title", "summary")
+    return {
+        slug: prompts.self_test_prompts(title, summary, asked[slug])
+        for slug, title, summary in concepts
+    }
+
+
+def self_tests(plan: Plan, slugs: Iterable[str]) -> dict[str, SelfTest]:
+    """slug -> the self-test of each concept, with the plan owner's last rating and next
+    review where they have a memory card: three queries, however many concepts."""
+    wanted = set(slugs)
+    found = self_test_prompts_by_concept(wanted)
+    if not found:
+        return {}
+    last = ReviewRating.objects.filter(
+        user=OuterRef("user"), concept_slug=OuterRef("concept_slug")
+    ).order_by("-reviewed_at", "-pk")
+    cards = (
+        MemoryCard.objects.filter(user_id=plan.owner_id, concept_slug__in=found)
+        .annotate(last_rating=Subquery(last.values("rating")[:1]))
+        .values_list("concept_slug", "due", "last_rating")
+    )
+    zone, today = services.zone(plan.timezone), services.local_today(plan.timezone)
+    tests = {slug: SelfTest(slug, found_prompts) for slug, found_prompts in found.items()}
+    for slug, due, rating in cards:
+        day = due.astimezone(zone).date()
+        when = day_text(day, today=today)
+        tests[slug] = SelfTest(
+            slug,
+            found[slug],
+            last_rating=rating,
+            due=day,
+            # A card always has a rating (rating_record writes both at once): "Next review"
+            # alone covers a log row removed by hand.
+            said=f"Last rated {_rating_word(rating)} · next review {when}"
+            if rating
+            else f"Next review {when}",
+        )
+    return tests
+
+
+@dataclass(frozen=True)
+class RatingAnswer:
+    """What the plan page says after a rating, as a flash message or in place."""
+
+    item_id: int
+    concept: str
+    title: str
+    rating: str
+    due: datetime  # in the plan's time zone
+    text: str  # "Rated good · next review Thu 10 Dec", beside the buttons
+    message: str  # "Next review of Attention: Thu 10 Dec.", after a redirect
+
+
+def rating_answer(plan: Plan, item_id: int, card: MemoryCard, rating: str) -> RatingAnswer:
+    """The answer to a rating of `plan`'s item (memory_services.item_rating_record's card)."""
+    due = card.due.astimezone(services.zone(plan.timezone))
+    today = services.local_today(plan.timezone)
+    node = kb_graph.current_graph().nodes.get(card.concept_slug) or {}
+    title = node.get("title", card.concept_slug)
+    when = day_text(due.date(), today=today)
+    return RatingAnswer(
+        item_id=item_id,
+        concept=card.concept_slug,
+        title=title,
+        rating=rating,
+        due=due,
+        text=f"Rated {_rating_word(rating)} · next review {when}",
+        message=f"Next review of {title}: {when}.",
     )
 
 

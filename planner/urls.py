@@ -13,6 +13,11 @@ urlpatterns = [
     path("plans/new/", views.plan_new, name="plan-new"),
     path("plans/concept-status.json", views.concept_status, name="concept-status"),
     path("plans/<int:pk>/items/<int:item_id>/", views.plan_item_mark, name="plan-item"),
+    path(
+        "plans/<int:pk>/items/<int:item_id>/rating/",
+        views.plan_item_rating,
+        name="plan-item-rating",
+    ),
     path("plans/<int:pk>/replan/", views.plan_replan, name="plan-replan"),
     path("plans/<int:pk>/calendar.ics", views.plan_calendar, name="plan-calendar"),
     path("plans/<int:pk>/feed/rotate/", views.plan_feed_rotate, name="plan-feed-rotate"),

@@ -9,7 +9,9 @@ on every route.
 Marking an item works as a plain form POST (then a redirect back to the
 item) and as a fetch from planner/static/planner/plan.js, which asks for
 JSON with `Accept: application/json` and gets the item, the new progress
-numbers and the redrawn chart back.
+numbers and the redrawn chart back. Rating a self-test works the same way
+(planner.memory_services, as the API's rating route); the answer is the
+concept's next review.
 
 The link pages: GET names the item and the plan and asks; only POST changes
 anything, so link previews and mail scanners that fetch URLs cannot mark
@@ -32,10 +34,21 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kb.errors import ApplicationError
 from kb.search import unknown_message
-from planner import calendar, charts, feeds, formats, links, preferences, selectors, services
+from planner import (
+    calendar,
+    charts,
+    feeds,
+    formats,
+    links,
+    memory_services,
+    preferences,
+    selectors,
+    services,
+)
 from planner.forms import (
     MarkForm,
     PlanForm,
+    RatingForm,
     ReminderForm,
     ReplanForm,
     add_service_error,
@@ -44,6 +57,7 @@ from planner.forms import (
     sign_inputs,
     unsign_inputs,
 )
+from planner.memory import RatingInputError
 from planner.models import ItemStatus, Plan
 
 PREVIEW_DAYS = 7  # study days the wizard's preview lists
@@ -255,6 +269,68 @@ def plan_item_mark(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
     }
     messages.success(request, f"{said[item.status]}: {title}.")
     return redirect(_plan_url(plan, f"item-{item.pk}"))
+
+
+def _rating_refused(
+    request: HttpRequest, plan: Plan, item_id: int, *, code: str, message: str, as_json: bool
+) -> HttpResponse:
+    """A rating not taken: a 400 for plan.js, else the message back at the item (as a
+    refused mark), since the page's own buttons cannot send it and only a stale or hand-made
+    request gets here."""
+    if as_json:
+        return JsonResponse({"error": {"code": code, "message": message}}, status=400)
+    messages.error(request, message)
+    return redirect(_plan_url(plan, f"item-{item_id}"))
+
+
+@login_required
+@require_POST
+def plan_item_rating(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
+    """Rate the self-test after a learn or review item (memory_services.item_rating_record,
+    as the API's POST): the concept's memory card moves on, and the page says its next review."""
+    plan = selectors.owned_plan(user=request.user, pk=pk)
+    form = RatingForm(request.POST)
+    as_json = _wants_json(request)
+    if not form.is_valid():
+        text = "That was not a rating: choose Again, Hard, Good or Easy."
+        return _rating_refused(
+            request, plan, item_id, code="invalid", message=text, as_json=as_json
+        )
+    rating = form.cleaned_data["rating"]
+    try:
+        card = memory_services.item_rating_record(
+            user=request.user, plan=plan, item_id=item_id, rating=rating
+        )
+    except services.PlanItemNotFound:
+        if as_json:  # replanned since the page loaded, most likely: plan.js says reload
+            text = "This item is no longer in the plan. Reload the page to see the plan as it is."
+            return JsonResponse({"error": {"code": "not_found", "message": text}}, status=404)
+        raise Http404(f"plan {plan.pk} has no item {item_id}") from None
+    except RatingInputError as exc:
+        text = exc.message
+        if exc.field in ("item", "concept"):
+            text = "Only learn and review sessions of a concept have a self-test to rate."
+        return _rating_refused(request, plan, item_id, code=exc.code, message=text, as_json=as_json)
+    except ApplicationError as exc:  # the concept left the knowledge base since the page loaded
+        return _rating_refused(
+            request, plan, item_id, code=exc.code, message=exc.message, as_json=as_json
+        )
+    answer = selectors.rating_answer(plan, item_id, card, rating)
+    if as_json:
+        return JsonResponse(
+            {
+                "item": {"id": answer.item_id},
+                "concept": answer.concept,
+                "title": answer.title,
+                "rating": answer.rating,
+                "due": answer.due.isoformat(),
+                "due_date": answer.due.date().isoformat(),
+                "text": answer.text,
+                "message": answer.message,
+            }
+        )
+    messages.success(request, answer.message)
+    return redirect(_plan_url(plan, f"item-{item_id}"))
 
 
 def _fits(plan: Plan) -> str:

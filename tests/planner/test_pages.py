@@ -84,6 +84,7 @@ def plan_routes(plan: Plan, item: PlanItem) -> list[tuple[str, str, dict]]:
         ("get", reverse("planner:plan-replan", args=[plan.pk]), {}),
         ("post", reverse("planner:plan-replan", args=[plan.pk]), {}),
         ("post", item_url(plan, item), {"status": "done"}),
+        ("post", reverse("planner:plan-item-rating", args=[plan.pk, item.pk]), {"rating": "good"}),
         ("post", reverse("planner:plan-archive", args=[plan.pk]), {"archived": "1"}),
         ("post", reverse("planner:plan-feed-rotate", args=[plan.pk]), {}),
     ]
@@ -274,8 +275,9 @@ def test_each_page_costs_a_pinned_number_of_queries(plan, signed_in, django_asse
     services.mark_item(item=first_open(plan), status="done")  # a concept part done
     with django_assert_num_queries(4):  # + the plans, their summed items
         signed_in.get(reverse("planner:plan-list"))
-    with django_assert_num_queries(10):  # + the plan, graph revision, items, stages, relevance,
-        signed_in.get(reverse("planner:plan", args=[plan.pk]))  # resources, questions
+    with django_assert_num_queries(13):  # + the plan, graph revision, items, stages, relevance,
+        # resources, questions; the self-tests' questions, concepts and memory cards
+        signed_in.get(reverse("planner:plan", args=[plan.pk]))
     with django_assert_num_queries(10):  # + plan; lock, item, update; items for the progress
         signed_in.post(item_url(plan, first_open(plan)), {"status": "done"}, **JSON)
     with django_assert_num_queries(10):  # + plan, graph revision, learn items, background

@@ -1,10 +1,12 @@
-/* The plan page without reloads: marks by fetch, copy buttons, confirmations.
+/* The plan page without reloads: marks and self-test ratings by fetch, copy buttons,
+ * confirmations.
  *
  * Every form here works without this file (a POST, then a redirect back);
  * this only spares the reload. A mark asks for JSON and gets the item's new
  * status, the progress numbers and the chart again as server-rendered HTML.
  * A 409 means the plan was replanned since the page loaded: say so and offer
- * a reload rather than guess.
+ * a reload rather than guess. Marking a learn or review item done unfolds its
+ * self-test; a rating answers with the concept's next review, said in place.
  */
 (function () {
   "use strict";
@@ -66,6 +68,8 @@
     announce(SAID[status] + ": " + (title ? title.textContent.trim() : "item") + ". " +
       (answer.progress ? answer.progress.text : ""));
     focusNext(item, status);
+    var selfTest = item.querySelector("details[data-self-test]");
+    if (selfTest && status === "done") { selfTest.open = true; } // the focus stays on Undo
   }
 
   function duration(minutes) {
@@ -116,6 +120,55 @@
     }).finally(function () { enable(buttons); });
   }
 
+  function applyRating(form, submitter, answer) {
+    var result = form.querySelector("[data-rating-result]");
+    if (result) {
+      result.textContent = answer.text;
+      result.hidden = false;
+    }
+    var said = form.closest("details").querySelector("[data-self-test-said]");
+    if (said) { said.textContent = " \u00b7 " + answer.text; }
+    announce(answer.message);
+    submitter.focus();
+  }
+
+  function onRate(event) {
+    var form = event.target;
+    var submitter = event.submitter;
+    if (!submitter || !window.fetch || !window.FormData) { return; } // plain POST instead
+    event.preventDefault();
+    var data = new FormData(form);
+    data.set("rating", submitter.value);
+    var buttons = form.querySelectorAll("button");
+    buttons.forEach(function (b) { b.disabled = true; });
+    fetch(form.action, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
+    }).then(function (response) {
+      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
+      if (response.redirected || response.status === 403) {
+        form.removeEventListener("submit", onRate);
+        form.requestSubmit(submitter);
+        return;
+      }
+      if (json && (response.status === 400 || response.status === 404)) {
+        return response.json().then(function (body) {
+          showAlert(body.error && body.error.message ? body.error.message :
+            "That rating was not taken. Reload the page and try again.", response.status === 404);
+        });
+      }
+      if (!response.ok || !json) { throw new Error("status " + response.status); }
+      return response.json().then(function (answer) {
+        enable(buttons);
+        applyRating(form, submitter, answer); // after enabling, as a mark
+      });
+    }).catch(function () {
+      showAlert("That did not save (the connection may be down). Try again, or reload the page.", true);
+    }).finally(function () { enable(buttons); });
+  }
+
   function copyFrom(button) {
     var input = document.getElementById(button.getAttribute("data-copy"));
     var status = button.parentNode.nextElementSibling;
@@ -150,6 +203,9 @@
 
   document.querySelectorAll("form[data-mark]").forEach(function (form) {
     form.addEventListener("submit", onMark);
+  });
+  document.querySelectorAll("form[data-rate]").forEach(function (form) {
+    form.addEventListener("submit", onRate);
   });
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
