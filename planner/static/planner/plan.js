@@ -82,13 +82,17 @@
     buttons.forEach(function (b) { b.disabled = false; });
   }
 
-  function onMark(event) {
+  /* One button of `form` sent with fetch, the page left in place. `field` carries the
+     button's value; `refused(status, body)` says what a 4xx JSON answer means (true when
+     handled), `apply(answer)` shows a success. Signed out or a stale CSRF token: the plain
+     POST shows the way on. */
+  function postInPlace(event, handler, field, refused, apply) {
     var form = event.target;
     var submitter = event.submitter;
     if (!submitter || !window.fetch || !window.FormData) { return; } // plain POST instead
     event.preventDefault();
     var data = new FormData(form);
-    data.set("status", submitter.value);
+    data.set(field, submitter.value);
     var buttons = form.querySelectorAll("button");
     buttons.forEach(function (b) { b.disabled = true; });
     fetch(form.action, {
@@ -98,26 +102,33 @@
       headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
     }).then(function (response) {
       var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-      if (response.status === 409) {
-        return response.json().then(function (body) {
-          showAlert(body.error && body.error.message ? body.error.message :
-            "This plan changed since the page was loaded. Reload it to see the plan as it is now.", true);
-        });
-      }
       if (response.redirected || response.status === 403) {
-        // Signed out, or the CSRF token is stale: the plain POST shows the way on.
-        form.removeEventListener("submit", onMark);
+        form.removeEventListener("submit", handler);
         form.requestSubmit(submitter);
         return;
+      }
+      if (json && response.status >= 400 && response.status < 500) {
+        return response.json().then(function (body) {
+          if (!refused(response.status, body)) { throw new Error("status " + response.status); }
+        });
       }
       if (!response.ok || !json) { throw new Error("status " + response.status); }
       return response.json().then(function (answer) {
         enable(buttons);
-        applyMark(form, answer); // after enabling: a disabled button cannot take the focus
+        apply(form, submitter, answer); // after enabling: a disabled button cannot take the focus
       });
     }).catch(function () {
       showAlert("That did not save (the connection may be down). Try again, or reload the page.", true);
     }).finally(function () { enable(buttons); });
+  }
+
+  function onMark(event) {
+    postInPlace(event, onMark, "status", function (status, body) {
+      if (status !== 409) { return false; }
+      showAlert(body.error && body.error.message ? body.error.message :
+        "This plan changed since the page was loaded. Reload it to see the plan as it is now.", true);
+      return true;
+    }, function (form, submitter, answer) { applyMark(form, answer); });
   }
 
   function applyRating(form, submitter, answer) {
@@ -133,40 +144,12 @@
   }
 
   function onRate(event) {
-    var form = event.target;
-    var submitter = event.submitter;
-    if (!submitter || !window.fetch || !window.FormData) { return; } // plain POST instead
-    event.preventDefault();
-    var data = new FormData(form);
-    data.set("rating", submitter.value);
-    var buttons = form.querySelectorAll("button");
-    buttons.forEach(function (b) { b.disabled = true; });
-    fetch(form.action, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken(form) }
-    }).then(function (response) {
-      var json = (response.headers.get("Content-Type") || "").indexOf("application/json") === 0;
-      if (response.redirected || response.status === 403) {
-        form.removeEventListener("submit", onRate);
-        form.requestSubmit(submitter);
-        return;
-      }
-      if (json && (response.status === 400 || response.status === 404)) {
-        return response.json().then(function (body) {
-          showAlert(body.error && body.error.message ? body.error.message :
-            "That rating was not taken. Reload the page and try again.", response.status === 404);
-        });
-      }
-      if (!response.ok || !json) { throw new Error("status " + response.status); }
-      return response.json().then(function (answer) {
-        enable(buttons);
-        applyRating(form, submitter, answer); // after enabling, as a mark
-      });
-    }).catch(function () {
-      showAlert("That did not save (the connection may be down). Try again, or reload the page.", true);
-    }).finally(function () { enable(buttons); });
+    postInPlace(event, onRate, "rating", function (status, body) {
+      if (status !== 400 && status !== 404) { return false; }
+      showAlert(body.error && body.error.message ? body.error.message :
+        "That rating was not taken. Reload the page and try again.", status === 404);
+      return true;
+    }, applyRating);
   }
 
   function copyFrom(button) {
