@@ -295,10 +295,9 @@ class PlanForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         """The date bounds every way in checks (services.date_problems), in the plan's zone.
 
-        An interview in the past is the interview date's fault alone: date_problems
-        measures the start against it too, which would blame a first study day nobody
-        touched, so the start is blamed only for its own faults (before today, or after
-        an interview date that is fine). An interview today must still be ahead.
+        An interview in the past is the interview date's fault alone (date_problems
+        then blames the start only for its own faults). An interview today must still
+        be ahead.
         """
         data = super().clean()
         zone_name = data.get("timezone")
@@ -307,10 +306,8 @@ class PlanForm(forms.Form):
         today = services.local_today(zone_name)
         interview, start = data.get("interview"), data.get("start")
         problems = services.date_problems(today, interview, start, data.get("blackout") or ())
-        if interview is not None and interview < today:
+        if interview is not None and interview < today:  # resolve() would say it later
             problems["interview"] = INTERVIEW_PAST
-            if start is not None and start >= today:
-                problems.pop("start", None)
         for field, message in problems.items():
             self.add_error(field, message)
         moment = data.get("interview_time")

@@ -5,7 +5,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -15,55 +14,9 @@ from icalendar import Calendar
 from planner import charts, progress, services
 from planner.models import Plan, PlanItem, ReminderPreference
 from planner.selection import hours_text
-from planner.services import PlanInputs
+from tests.planner.page_kit import JSON, TZ, make_plan
 
 pytestmark = pytest.mark.django_db
-
-TZ = "Europe/Berlin"
-JSON = {"HTTP_ACCEPT": "application/json"}
-
-
-def make_user(name: str):
-    return get_user_model().objects.create_user(name, email=f"{name}@example.org")
-
-
-def make_plan(user, *, days: int = 10, hours: float = 2, start_offset: int = 0, **inputs) -> Plan:
-    """A plan starting `start_offset` days from today (negative: it began in the past)."""
-    today = services.local_today(TZ)
-    start = today + timedelta(days=start_offset)
-    fields = {"team": "llm-research", "background": "ml-engineer", **inputs}
-    return services.create_plan(
-        owner=user,
-        inputs=PlanInputs(
-            interview=today + timedelta(days=days),
-            start=start,
-            timezone=TZ,
-            hours_per_weekday=(hours,) * 7,
-            **fields,
-        ),
-        today=start,
-    )
-
-
-@pytest.fixture
-def ada(db):
-    return make_user("ada")
-
-
-@pytest.fixture
-def eve(db):
-    return make_user("eve")
-
-
-@pytest.fixture
-def plan(small_kb, ada) -> Plan:
-    return make_plan(ada)
-
-
-@pytest.fixture
-def signed_in(client, ada) -> Client:
-    client.force_login(ada)
-    return client
 
 
 def first_open(plan: Plan, *, kind: str = "learn") -> PlanItem:

@@ -14,25 +14,9 @@ from django.urls import reverse
 from kb.models import Concept
 from planner import memory_services, selectors, services
 from planner.models import MemoryCard, Plan, PlanItem, ReviewRating
-from tests.planner.test_pages import JSON, TZ, make_plan, make_user
+from tests.planner.page_kit import JSON, TZ, make_plan, make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def ada(db):
-    return make_user("ada")
-
-
-@pytest.fixture
-def plan(small_kb, ada) -> Plan:
-    return make_plan(ada)
-
-
-@pytest.fixture
-def signed_in(client, ada) -> Client:
-    client.force_login(ada)
-    return client
 
 
 def first_item(plan: Plan, kind: str = "learn") -> PlanItem:
