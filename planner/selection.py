@@ -210,10 +210,15 @@ def _improve_tier(needed: Needed, tier: int, base: set[str], kept: set[str], bud
     return kept
 
 
-def greedy_select(needed: Needed, budget: int) -> set[str]:
-    """Tier by tier: marginal-cost greedy, then one-swap improvement."""
-    kept: set[str] = set()
-    for tier in range(len(TIERS)):
+def greedy_select(
+    needed: Needed, budget: int, *, start: set[str] | None = None, first_tier: int = 0
+) -> set[str]:
+    """Tier by tier: marginal-cost greedy, then one-swap improvement.
+
+    `start` holds what the tiers before `first_tier` learn, when already decided.
+    """
+    kept: set[str] = set(start or ())
+    for tier in range(first_tier, len(TIERS)):
         base = set(kept)
         kept = _greedy_tier(needed, tier, kept, budget)
         kept = _improve_tier(needed, tier, base, kept, budget)
@@ -229,14 +234,16 @@ def exact_select(
     *,
     node_limit: int = SOLVER_NODE_LIMIT,
     start: set[str] | None = None,
+    held_tiers: int = 0,
 ) -> tuple[set[str], bool] | None:
     """The lexicographic optimum as 0-1 programs; (kept, proven optimal), None without a solver.
 
     Variables x[c] = 1 when concept c is learned; x[c] <= x[p] for every edge
     p -> c; the learned minutes fit the budget. Tier by tier, maximise the
     value of learned targets with the higher tiers held at their optimum.
-    `start` (the greedy's answer, closed and within budget) seeds the search,
-    and a tier it already learns whole needs no solve at all.
+    `start` (the greedy's answer, closed and within budget) is the answer kept
+    if a solve fails, and a tier it already learns whole needs no solve at all; neither do the
+    first `held_tiers` tiers, whose values in `start` the caller knows optimal.
     """
     try:
         import highspy
@@ -251,6 +258,16 @@ def exact_select(
         ("random_seed", 0),
         ("mip_rel_gap", 0.0),
         ("mip_max_nodes", node_limit),
+        # The greedy's answer seeds every solve, so HiGHS's own primal heuristics
+        # (feasibility jump above all) cost a third of its time and find nothing
+        # better; presolve, cuts and branching still prove the optimum.
+        ("mip_heuristic_run_feasibility_jump", False),
+        ("mip_heuristic_run_rins", False),
+        ("mip_heuristic_run_rens", False),
+        ("mip_heuristic_run_root_reduced_cost", False),
+        ("mip_heuristic_run_zi_round", False),
+        ("mip_heuristic_run_shifting", False),
+        ("mip_detect_symmetry", False),  # a prerequisite graph has next to none
     ):
         highs.setOptionValue(option, value)
     lp = highspy.HighsLp()
@@ -284,12 +301,14 @@ def exact_select(
     objectives = [
         {index[s]: needed.value[s] for s in needed.targets_of(tier)} for tier in range(len(TIERS))
     ]
-    for weights in objectives:
+    for tier, weights in enumerate(objectives):
         if not weights:
             continue
-        if solution is not None and all(solution[i] > 0.5 for i in weights):
-            highs.addRow(  # the whole tier is learned already: hold it, nothing to solve
-                sum(weights.values()) - 1e-6,
+        whole = solution is not None and all(solution[i] > 0.5 for i in weights)
+        if solution is not None and (whole or tier < held_tiers):
+            reached = sum(weights[i] * solution[i] for i in weights)
+            highs.addRow(  # already optimal: hold it, nothing to solve
+                reached - 1e-6,
                 inf,
                 len(weights),
                 list(weights),
@@ -298,28 +317,25 @@ def exact_select(
             continue
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         highs.changeColsCost(count, list(range(count)), [weights.get(i, 0.0) for i in range(count)])
-        if solution is not None:
-            highs.setSolution(_as_solution(highspy, solution))
+        # No MIP start: HiGHS 1.16 with presolve may hand back the start's columns
+        # with a better objective than they reach, and the start saves no time here.
         highs.run()
-        status = highs.getModelStatus()
-        if highs.getInfo().primal_solution_status != 2:  # no feasible point: keep what we have
+        info = highs.getInfo()
+        if info.primal_solution_status != 2:  # no feasible point: keep what we have
             proven = False
             break
-        proven &= status == highspy.HighsModelStatus.kOptimal
-        solution = list(highs.getSolution().col_value)
-        reached = sum(weights[i] * solution[i] for i in weights)  # held for the tiers below
+        found = list(highs.getSolution().col_value)
+        reached = sum(weights[i] * found[i] for i in weights)  # held for the tiers below
+        if abs(reached - info.objective_function_value) > 1e-6:  # columns and objective disagree
+            proven = False
+            break
+        proven &= highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        solution = found
         highs.addRow(reached - 1e-6, inf, len(weights), list(weights), list(weights.values()))
     if solution is None:
         return set(), proven
     chosen = {slug for slug in needed.order if solution[index[slug]] > 0.5}
     return needed.closure(t for t in needed.tier if t in chosen), proven
-
-
-def _as_solution(highspy, values: list[float]):
-    start = highspy.HighsSolution()
-    start.col_value = values
-    start.value_valid = True
-    return start
 
 
 # --- selection, the cut list and what is learned toward a cut target ------------------------
@@ -361,6 +377,25 @@ class ProvenOptima:
     def add(self, needed: Needed, budget: int, kept: set[str]) -> None:
         self.found.append((budget, frozenset(kept), tier_values(needed, kept)))
 
+    def held_prefix(self, needed: Needed, budget: int) -> tuple[int, set[str]]:
+        """The most leading tiers known optimal at `budget`, and what learns them.
+
+        The optimum at a budget B >= `budget` bounds every tier's value here
+        (given the tiers above at theirs). When the closure of its core topics
+        fits `budget`, the core value is optimal here too; when its core and
+        important topics fit, both are; and so on. Those tiers need no solve.
+        """
+        best: tuple[int, set[str]] = (0, set())
+        for at, kept, _ in self.found:
+            if at < budget:
+                continue
+            for tier in range(len(TIERS), best[0], -1):
+                part = needed.closure(t for t in kept if needed.tier.get(t, tier) < tier)
+                if needed.minutes(part) <= budget:
+                    best = (tier, part)
+                    break
+        return best
+
 
 def select(
     needed: Needed, budget: int, graph: nx.DiGraph, proven: ProvenOptima | None = None
@@ -376,10 +411,11 @@ def select(
     kept = proven.holding(needed, budget)
     exact = kept is not None
     if kept is None:
-        kept = greedy_select(needed, budget)
+        held, part = proven.held_prefix(needed, budget)
+        kept = greedy_select(needed, budget, start=part, first_tier=held)
         exact = proven.reached_by(needed, budget, kept)
         if not exact and len(needed.order) <= EXACT_MAX_CONCEPTS:
-            solved = exact_select(needed, budget, start=kept)
+            solved = exact_select(needed, budget, start=kept, held_tiers=held)
             if solved is not None:
                 candidate, exact = solved
                 if not _better(needed, kept, candidate):

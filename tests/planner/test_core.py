@@ -681,6 +681,27 @@ def test_a_proven_optimum_serves_a_smaller_budget_that_holds_it_without_a_solve(
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.integers(0, 100))
+def test_the_exact_answer_is_closed_within_budget_and_the_greedy_start_changes_nothing(
+    case, percent
+):
+    """A seed is a fallback, never the answer: the optimum is the same with and without it
+    (HiGHS 1.16 once handed back a MIP start with the objective of a better solution)."""
+    graph, req = case
+    needed = selection.needed_subgraph(graph, req)
+    budget = needed.minutes(needed.order) * percent // 100
+    greedy = selection.greedy_select(needed, budget)
+    seeded, seeded_proven = selection.exact_select(needed, budget, start=greedy)
+    fresh, fresh_proven = selection.exact_select(needed, budget)
+    for kept in (seeded, fresh):
+        assert needed.minutes(kept) <= budget
+        assert all(p in kept for slug in kept for p in needed.prerequisites[slug])
+    if seeded_proven and fresh_proven:
+        assert selection.tier_values(needed, seeded) == selection.tier_values(needed, fresh)
+    assert selection.tier_values(needed, seeded) >= selection.tier_values(needed, greedy)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan_cases(), st.lists(st.integers(0, 100), min_size=2, max_size=5))
 def test_selections_that_share_proven_optima_equal_fresh_ones(case, percents):
     """Reusing what earlier budgets proved never changes the value chosen at a budget."""

@@ -75,3 +75,26 @@ def test_cut_topics_lead_the_cut_list_by_tier_with_the_json_numbers(shipped):
     assert [order[c.tier] for c in topics] == sorted(order[c.tier] for c in topics)
     for cut in topics:
         assert cut.minutes > cut.left_minutes  # it did not fit in what was left
+
+
+def test_a_proven_selection_is_the_optimum_an_unseeded_solve_finds(shipped):
+    # An LLM post-training plan of three weeks: HiGHS once handed back its MIP start (the
+    # greedy's core value, 5.82) with the objective of a better solution (6.82), and the
+    # plan kept a project deep dive over the job talk's structure while calling it optimal.
+    from kb import graph as kb_graph
+    from planner import selection
+
+    inputs = PlanInputs(
+        start=MONDAY,
+        hours_per_weekday=WEEKDAYS_2_WEEKENDS_4,
+        team="llm-post-training",
+        interview=MONDAY + timedelta(days=21),
+    )
+    resolved, schedule = services.preview_plan(inputs, today=MONDAY)
+    summary = schedule.summary
+    assert summary.exact
+    needed = selection.needed_subgraph(kb_graph.current_graph(), resolved.request)
+    optimum, proven = selection.exact_select(needed, summary.learning_budget)
+    assert proven
+    learned = set(summary.learned)
+    assert selection.tier_values(needed, learned) == selection.tier_values(needed, optimum)
