@@ -19,7 +19,7 @@ import networkx as nx
 
 from kb import search
 from kb.errors import NoPath, PrerequisiteCycle, UnknownConcept
-from kb.vocabulary import RECOMMENDED, REQUIRED
+from kb.vocabulary import PRACTICE_AREA, RECOMMENDED, REQUIRED
 
 ALL_KINDS = frozenset({REQUIRED, RECOMMENDED})
 
@@ -254,4 +254,33 @@ def passed_down_value(
         value[slug] = own.get(slug, 0.0) + VALUE_PASSED_DOWN * sum(
             value[d] / len(prerequisites[d]) for d in dependents[slug] if d in value
         )
+    return value
+
+
+PRACTICE_HOURS_PER_TOPIC = 2.0  # a practice concept counts as one topic per this many hours
+PRACTICE_MAX_TOPICS = 3.0  # ... and as at most this many topics
+
+
+def is_practice(area: str | None, stages: Sequence[str]) -> bool:
+    """Does a concept rehearse one stage of the loop (kb.vocabulary.PRACTICE_AREA)?"""
+    return area == PRACTICE_AREA and len(stages) == 1
+
+
+def target_value(attrs: Mapping, relevance: float) -> float:
+    """What learning a target is worth when the planner chooses what fits.
+
+    Relevance squared: an interviewer probes the core of a subfield in depth and
+    its periphery in passing. A practice concept counts once per two hours of
+    its estimate, up to three times: for it the hours are the preparation (six
+    hours structuring a job talk prepare a whole round of the loop, as three
+    two-hour topics prepare part of a concepts round). Counted as one topic, a
+    round's rehearsal lost to any three small topics and research plans cut the
+    job talk; counted by its hours without a cap, a ten-hour rehearsal block
+    outweighed the Transformer. Past six hours the stage's mock interview
+    already rehearses it once, so more hours are worth less.
+    """
+    value = relevance**2
+    hours = attrs.get("hours")
+    if hours and is_practice(attrs.get("area"), attrs.get("stages", ())):
+        value *= min(PRACTICE_MAX_TOPICS, max(1.0, hours / PRACTICE_HOURS_PER_TOPIC))
     return value

@@ -25,9 +25,9 @@ import networkx as nx
 from django.db import transaction
 
 from kb import integrity, io
+from kb.dag import is_practice
 
 REQUIRED = "required"
-PRACTICE_AREA = "interviewing"
 # Difficulty 1 means foundational: a concept with a longer chain of required
 # prerequisites than this under it is not foundational, whatever it feels like.
 MAX_FOUNDATIONAL_DEPTH = 6
@@ -76,7 +76,7 @@ def practice_concepts(content: Content) -> dict[str, list[str]]:
     practice: dict[str, list[str]] = defaultdict(list)
     for concept in content.get("concepts", []):
         stages = concept.get("stages", [])
-        if concept.get("area") == PRACTICE_AREA and len(stages) == 1:
+        if is_practice(concept.get("area"), stages):
             practice[stages[0]].append(concept["slug"])
     return {stage: sorted(slugs) for stage, slugs in practice.items()}
 

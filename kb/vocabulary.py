@@ -13,3 +13,8 @@ SLUG_LIST_PATTERN = rf"^(?:{SLUG_WORD}(?:,{SLUG_WORD})*)?$"  # "a,b,c" or empty
 REQUIRED = "required"
 RECOMMENDED = "recommended"
 EDGE_KINDS = (REQUIRED, RECOMMENDED)
+
+# A practice concept rehearses one stage of the loop (the job talk, the coding round): an
+# `interviewing` concept asked in exactly one stage. Interviewing concepts asked in several
+# stages (the career story) are general preparation.
+PRACTICE_AREA = "interviewing"

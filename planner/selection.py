@@ -2,8 +2,8 @@
 
 A target is a concept the interview asks about (relevance > 0); its tier
 (core, important, useful: planner.domain.TIERS) comes from its relevance, its
-value is its relevance squared (an interviewer probes the core of a subfield
-in depth and the periphery in passing). A target counts only when it is
+value from kb.dag.target_value: relevance squared, and more for a practice
+concept that rehearses a whole stage of the loop. A target counts only when it is
 learned with every prerequisite not yet known; prerequisites are worth
 nothing of their own and shared ones are paid once. The objective, in one
 line: the most core value that fits, then the most important value that fits
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 
 from kb.dag import edge_kinds as dag_edge_kinds
-from kb.dag import known_closure, walk
+from kb.dag import known_closure, target_value, walk
 from planner.domain import TIERS, Cut, PlanRequest, tier_index
 
 EXACT_MAX_CONCEPTS = 2500  # larger needed sets go to the greedy alone
@@ -121,7 +121,7 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
         prerequisites=prerequisites,
         dependents=dependents,
         cost={slug: remaining_minutes(graph, request, slug) for slug in order},
-        value={slug: request.relevance[slug] ** 2 for slug in ordered_targets},
+        value={s: target_value(nodes[s], request.relevance[s]) for s in ordered_targets},
         tier={slug: tier_index(request.relevance[slug]) for slug in ordered_targets},
     )
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kb import frontier
-from kb.dag import REQUIRED, assign_positions, known_closure
+from kb.dag import REQUIRED, assign_positions, known_closure, target_value
 from kb.errors import UnknownConcept
 from tests.graphs import dag
 
@@ -107,3 +107,22 @@ def test_the_frontier_is_exactly_what_is_unknown_and_unblocked(graph, data):
     steps = frontier.next_steps(graph, known)
     assert {step.slug for step in steps} == ready
     assert [step.value for step in steps] == sorted((s.value for s in steps), reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("attrs", "relevance", "expected"),
+    [
+        ({"area": "nlp", "hours": 6.0, "stages": ("ml-concepts",)}, 0.9, 0.81),  # knowledge
+        ({"area": "interviewing", "hours": 6.0, "stages": ("research-talk",)}, 0.9, 2.43),
+        ({"area": "interviewing", "hours": 3.0, "stages": ("behavioral",)}, 1.0, 1.5),
+        ({"area": "interviewing", "hours": 1.0, "stages": ("behavioral",)}, 1.0, 1.0),  # floor
+        ({"area": "interviewing", "hours": 12.0, "stages": ("ml-coding",)}, 1.0, 3.0),  # cap
+        # Asked in two stages: general preparation, valued as a topic.
+        ({"area": "interviewing", "hours": 2.0, "stages": ("behavioral", "hiring-manager")}, 1, 1),
+        ({"area": "interviewing", "hours": None, "stages": ("ml-coding",)}, 0.5, 0.25),
+    ],
+)
+def test_a_practice_concept_is_worth_one_topic_per_two_hours_up_to_three(
+    attrs, relevance, expected
+):
+    assert target_value(attrs, relevance) == pytest.approx(expected)

@@ -98,3 +98,14 @@ def test_a_proven_selection_is_the_optimum_an_unseeded_solve_finds(shipped):
     assert proven
     learned = set(summary.learned)
     assert selection.tier_values(needed, learned) == selection.tier_values(needed, optimum)
+
+
+def test_a_three_week_research_plan_structures_the_job_talk(shipped):
+    # The quickstart's plan: a research loop's job talk is a whole round; counted as one
+    # topic, its six hours of structure lost to any three small topics and it was cut.
+    summary, learned, _ = planned(
+        team="llm-research", background="ml-engineer", interview=MONDAY + timedelta(days=21)
+    )
+    assert {"job-talk-structure", "explaining-your-research"} <= learned
+    assert {"transformer-flops-accounting", "training-memory-accounting"} <= learned
+    assert summary.exact
