@@ -192,15 +192,24 @@ def relevance_from_tracks(track_weights: Mapping[str, float]) -> dict[str, float
     The one relevance rule: plans (planner.services), team pages and the API
     all weigh a concept this way.
     """
+    return relevance_and_members(track_weights)[0]
+
+
+def relevance_and_members(
+    track_weights: Mapping[str, float],
+) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """relevance_from_tracks, and each track's concepts (the same one query)."""
     relevance: dict[str, float] = {}
+    members: dict[str, list[str]] = {track: [] for track in track_weights}
     rows = TrackConcept.objects.filter(track__slug__in=list(track_weights)).values_list(
         "track__slug", "concept__slug", "weight"
     )
     for track, concept, weight in rows:
+        members[track].append(concept)
         value = round(track_weights[track] * weight, 4)
         if value > relevance.get(concept, 0.0):
             relevance[concept] = value
-    return relevance
+    return relevance, {track: sorted(found) for track, found in members.items()}
 
 
 def team_relevance(team: TeamProfile) -> dict[str, float]:

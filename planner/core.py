@@ -38,7 +38,7 @@ How a plan is made
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,6 +61,7 @@ from planner.domain import (
     MockStage,
     PlanInputError,
     PlanRequest,
+    RecallSummary,
     Schedule,
     Summary,
     Tier,
@@ -78,6 +79,7 @@ from planner.filling import (
     usable_minutes,
 )
 from planner.reviews import (
+    Forecasts,
     place_follow_ups,
     place_refreshers,
     practice_minutes,
@@ -235,6 +237,7 @@ class Build:
     finished: dict[str, date]  # learned concept -> the day of its last session
     unplaced: list[str]  # chosen, but no session found room for it
     warnings: list[str]
+    forecasts: Forecasts
 
 
 def _attempt(
@@ -278,9 +281,11 @@ def _attempt(
         slug: request.relevance.get(slug, 0.0) + 0.001 * unlocked.get(slug, 0.0)
         for slug in [*learned, *refreshed]
     }
-    place_follow_ups(days, request, finished, learned, priority, graph, warnings, refreshed)
+    forecasts = place_follow_ups(
+        days, request, finished, learned, priority, graph, warnings, refreshed
+    )
     add_buffers(days)
-    return Build(days, selection, finished, unplaced, warnings)
+    return Build(days, selection, finished, unplaced, warnings, forecasts)
 
 
 def _capacity(
@@ -440,6 +445,7 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
                 f"(all {tier.name} topics need {hours_text(tier.needed_minutes)} with their "
                 "prerequisites); see the cut list",
             )
+    recall = _recall_summaries(request, needed, build.forecasts)
     total_value = sum(needed.value.values())
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)
     mock_minutes = sum(mock.minutes for mock in request.mocks)
@@ -459,4 +465,53 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
         toward={s: t for s, t in selection.toward.items() if s in finished},
         exact=selection.exact,
         learning_budget=selection.budget,
+        target_retention=request.target_retention,
+        recall=recall,
+        recall_by_concept={
+            slug: (round(recall, 4), round(build.forecasts.without_reviews[slug], 4))
+            for slug, recall in build.forecasts.with_plan.items()
+        },
     )
+
+
+def recall_summary(
+    kind: str, name: str, concepts: Iterable[str], forecasts: Forecasts, target: float
+) -> RecallSummary:
+    """Mean forecast recall at the interview over `concepts` (those with a forecast)."""
+    found = [slug for slug in concepts if slug in forecasts.with_plan]
+    if not found:
+        return RecallSummary(kind, name, 0, 0.0, 0.0, 0)
+    with_plan = [forecasts.with_plan[slug] for slug in found]
+    without = [forecasts.without_reviews[slug] for slug in found]
+    return RecallSummary(
+        kind=kind,
+        name=name,
+        concepts=len(found),
+        with_plan=round(sum(with_plan) / len(found), 4),
+        without_reviews=round(sum(without) / len(found), 4),
+        below_target=sum(1 for value in with_plan if value < target),
+    )
+
+
+def _recall_summaries(
+    request: PlanRequest, needed: Needed, forecasts: Forecasts
+) -> list[RecallSummary]:
+    """Per tier and per track over their topics, then overall: what the interview asks.
+
+    A topic the person knew before (a background, or learned before a replan)
+    counts when they have rated it; one never rated has no forecast.
+    """
+    topics_by_tier: list[list[str]] = [[] for _ in TIERS]
+    for slug, relevance in request.relevance.items():
+        topics_by_tier[tier_index(relevance)].append(slug)
+    target = request.target_retention
+    found = [
+        recall_summary("tier", tier.name, sorted(topics), forecasts, target)
+        for tier, topics in zip(TIERS, topics_by_tier, strict=True)
+    ]
+    found += [
+        recall_summary("track", track, concepts, forecasts, target)
+        for track, concepts in sorted(request.tracks.items())
+    ]
+    everything = sorted(request.relevance)
+    return [*found, recall_summary("overall", "overall", everything, forecasts, target)]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from kb.errors import ApplicationError
 
@@ -19,8 +20,9 @@ MOCK = "mock"
 BUFFER = "buffer"
 ITEM_KINDS = (LEARN, REVIEW, PRACTICE, MOCK, BUFFER)
 
-REVIEW_OFFSETS = (1, 3, 7)  # days after a concept is learned
-FINAL_REVIEW_DAYS = 3  # the last review of each concept falls in this many last study days
+FINAL_REVIEW_DAYS = 3  # at most this many last study days hold the final reviews
+TARGET_RETENTION = 0.9  # final reviews go to concepts forecast below this recall
+DEFAULT_INTERVIEW_TIME = time(9, 0)  # when `interview_at` is not given, in UTC
 PRACTICE_MINUTES_PER_QUESTION = 15
 MAX_PRACTICE_QUESTIONS = 2
 MIN_BUFFER_MINUTES = 10
@@ -80,6 +82,14 @@ class PlanRequest:
         dependents wait for its last session.
     progress_sessions: concept slug -> how many sessions `progress` took, so the
         new sessions continue the part numbers (part 2/3 after part 1 was done).
+    memory: concept slug -> the person's FSRS card (planner.memory, fsrs's
+        Card.to_dict) for concepts of this plan they have rated: their reviews
+        fall where the cards are due. A concept studied here without a card gets
+        one from the self-test after its session, taken as rated Good.
+    fsrs_parameters: the person's fitted FSRS parameters; None for the defaults.
+    interview_at: the interview's instant (aware), which recall is forecast for;
+        None is `interview` at DEFAULT_INTERVIEW_TIME in UTC.
+    tracks: track slug -> its concepts, to report forecast recall per track.
     """
 
     start: date
@@ -98,6 +108,16 @@ class PlanRequest:
     already_used: Mapping[date, int] = field(default_factory=dict)
     progress: Mapping[str, int] = field(default_factory=dict)
     progress_sessions: Mapping[str, int] = field(default_factory=dict)
+    memory: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    fsrs_parameters: tuple[float, ...] | None = None
+    interview_at: datetime | None = None
+    target_retention: float = TARGET_RETENTION
+    tracks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # for recall per track
+
+    def interview_moment(self) -> datetime:
+        if self.interview_at is not None:
+            return self.interview_at
+        return datetime.combine(self.interview, DEFAULT_INTERVIEW_TIME, tzinfo=UTC)
 
 
 @dataclass
@@ -162,6 +182,24 @@ class TierSummary:
     value: float
 
 
+@dataclass(frozen=True)
+class RecallSummary:
+    """Forecast recall at the interview over a group of concepts (a tier, a track, all).
+
+    `with_plan`: the mean if every review of the plan is done and rated Good;
+    `without_reviews`: the mean if nothing is reviewed after each concept's
+    study session (or after its last rating); `below_target`: concepts the plan
+    still leaves under the target retention.
+    """
+
+    kind: str  # "tier", "track" or "overall"
+    name: str
+    concepts: int
+    with_plan: float
+    without_reviews: float
+    below_target: int
+
+
 @dataclass
 class Summary:
     needed_minutes: int
@@ -176,6 +214,10 @@ class Summary:
     toward: dict[str, str] = field(default_factory=dict)  # prerequisite -> the cut target
     exact: bool = True  # the selection was proven optimal within the solver's work limit
     learning_budget: int = 0  # learning minutes the selection had (after mocks and reserve)
+    target_retention: float = TARGET_RETENTION
+    recall: list[RecallSummary] = field(default_factory=list)  # tiers, tracks, then overall
+    # concept -> (with the plan, without reviews): forecast recall at the interview
+    recall_by_concept: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 @dataclass

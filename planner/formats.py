@@ -302,6 +302,36 @@ def tier_line(summary: dict[str, Any]) -> str:
     return f"Topics learned: {counts} (relevance: {bands})"
 
 
+def recall_line(summary: dict[str, Any]) -> str:
+    """'Recall on interview day, forecast: 94% of topics' content if you keep to the plan
+    (62% without its reviews); core 95%, important 91%; 2 under the 90% target'."""
+    recall = summary.get("recall") or {}
+    groups = [g for g in recall.get("groups", []) if g["concepts"]]
+    overall = next((g for g in groups if g["kind"] == "overall"), None)
+    if overall is None:
+        return ""
+    tiers = ", ".join(f"{g['name']} {g['with_plan']:.0%}" for g in groups if g["kind"] == "tier")
+    line = (
+        f"Recall forecast for the interview: {overall['with_plan']:.0%} over "
+        f"{overall['concepts']} topics if you keep to the plan "
+        f"({overall['without_reviews']:.0%} without its reviews); {tiers}"
+    )
+    if overall["below_target"]:
+        line += f"; {overall['below_target']} below the {recall['target_retention']:.0%} target"
+    return line
+
+
+def track_recall_lines(summary: dict[str, Any]) -> list[str]:
+    """One line per track: its forecast recall with the plan and without its reviews."""
+    groups = (summary.get("recall") or {}).get("groups", [])
+    return [
+        f"  {g.get('title', g['name'])}: {g['with_plan']:.0%} "
+        f"({g['without_reviews']:.0%} without reviews, {g['concepts']} topics)"
+        for g in groups
+        if g["kind"] == "track" and g["concepts"]
+    ]
+
+
 def _headline(payload: dict[str, Any]) -> list[str]:
     s = payload["summary"]
     who = payload["team"] or "custom targets"
@@ -313,6 +343,8 @@ def _headline(payload: dict[str, Any]) -> list[str]:
     ]
     if tier_line(s):
         lines.append(tier_line(s))
+    if recall_line(s):
+        lines.append(recall_line(s))
     if s.get("assumed"):
         lines.append(s["assumed"])
     return lines
@@ -360,6 +392,10 @@ def _closing(payload: dict[str, Any], cut_limit: int | None = None) -> list[str]
                 f"  + {len(others)} prerequisite(s) of cut topics, {_duration(minutes)} "
                 "(--format json lists them)"
             )
+    tracks = track_recall_lines(s)
+    if tracks:
+        lines.append("\nRecall forecast for the interview, by track (keeping to the plan):")
+        lines += tracks
     if s["warnings"]:
         lines.append("\nWarnings:")
         lines += [f"  ! {w}" for w in s["warnings"]]

@@ -1,18 +1,24 @@
 """What follows learning: question practice, refreshers, spaced reviews, the final reviews.
 
 Pure functions over planner.domain dataclasses, run after learning is placed,
-in the time learning left. Spaced reviews come about 1, 3 and 7 days after a
-concept is learned, in learning order; the final reviews (one per concept in
-the last study days, and a light review on the interview day) go to the most
-relevant concepts first, since those are what the interview will probe.
+in the time learning left (each study day keeps a share for them). Reviews
+fall where the memory model (planner.memory.Forecast, FSRS) says a concept is
+due: from the person's card when they have rated the concept, else from the
+self-test after the session that studies it, each planned review taken as
+rated Good and no interval running past the interview. The final one to three
+study days then go to the concepts whose forecast recall at the interview is
+below the target retention, the most at risk for their relevance first, since
+those are what the interview will probe and the person would forget.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import networkx as nx
+from fsrs import Card
 
 from planner.domain import (
     FINAL_REVIEW_DAYS,
@@ -20,11 +26,11 @@ from planner.domain import (
     PRACTICE,
     PRACTICE_MINUTES_PER_QUESTION,
     REVIEW,
-    REVIEW_OFFSETS,
     Day,
     Item,
     PlanRequest,
 )
+from planner.memory import Forecast
 from planner.selection import learn_minutes
 
 INTERVIEW_DAY_REVIEWS = 3
@@ -43,16 +49,17 @@ def review_minutes(learn: int) -> int:
 
 def _place_near(
     by_date: dict[date, Day], target: date, last: date, minutes: int, item: Item, slack: int = 1
-) -> bool:
-    """Put `item` on `target` or up to `slack` days later (not after `last`) if it fits."""
+) -> date | None:
+    """Put `item` on `target` or up to `slack` days later (not after `last`) if it fits;
+    the day it went to."""
     for offset in range(slack + 1):
         day = by_date.get(target + timedelta(days=offset))
         if day is None or day.date > last or day.interview_day:
             continue
         if day.free_minutes >= minutes:
             day.items.append(item)
-            return True
-    return False
+            return day.date
+    return None
 
 
 REFRESHERS_PER_DAY = 2
@@ -146,6 +153,24 @@ def place_refreshers(
     return refreshed
 
 
+REVIEW_SLACK_DAYS = 2  # a due review may wait this many days for a day with room
+
+
+@dataclass
+class Forecasts:
+    """What the follow-ups forecast: concept -> recall at the interview, with every review
+    of the plan done (rated Good) and with none after the concept's study session."""
+
+    with_plan: dict[str, float]
+    without_reviews: dict[str, float]
+
+
+def final_review_days(study: list[Day]) -> list[date]:
+    """The last one to three study days: one in a plan under a week, three from two weeks."""
+    count = 1 if len(study) < 7 else 2 if len(study) < 14 else FINAL_REVIEW_DAYS
+    return [day.date for day in study[-count:]]
+
+
 def place_follow_ups(
     days: list[Day],
     request: PlanRequest,
@@ -155,23 +180,35 @@ def place_follow_ups(
     graph: nx.DiGraph,
     warnings: list[str],
     refreshed: Mapping[str, date] | None = None,
-) -> None:
-    """Practice after learning, spaced reviews, then the final reviews.
+) -> Forecasts:
+    """Practice after learning, reviews where the memory model says they are due, then the
+    final reviews of what would be forgotten.
 
     `learned` is in learning order; `priority` ranks concepts for the final
     reviews (relevance, with prerequisites inheriting a share of it). Refreshed
-    shaky concepts get practice and a final review too: a core topic the
-    candidate is rusty on is asked about as much as one they learn here.
+    shaky concepts get practice and reviews too: a core topic the candidate is
+    rusty on is asked about as much as one they learn here. Concepts in
+    `request.memory` not studied here (learned before a replan, or rated
+    elsewhere) are reviewed where their cards fall due.
     """
     refreshed = dict(refreshed or {})
     studied = {**refreshed, **finished}
     covered = learned + [slug for slug in refreshed if slug not in finished]
     by_date = {day.date: day for day in days}
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
+    forecast = Forecast(request.interview_moment(), parameters=request.fsrs_parameters)
+    # Cards after the self-test that ends each concept's study, or as the person left them.
+    cards: dict[str, Card] = {}
+    for slug in covered:
+        cards[slug] = forecast.reviewed(forecast.card(request.memory.get(slug)), studied[slug])
+    remembered = [s for s in request.memory if s not in cards and s in graph and request.memory[s]]
+    for slug in sorted(remembered, key=lambda s: graph.nodes[s]["position"]):
+        cards[slug] = forecast.card(request.memory[slug])
+    without = {slug: forecast.recall(card) for slug, card in cards.items()}
     if not study:
-        return
+        return Forecasts({slug: without[slug] for slug in cards}, without)
     last = study[-1].date
-    final_days = [d.date for d in study[-FINAL_REVIEW_DAYS:]]
+    final_days = final_review_days(study)
 
     for slug in covered:
         practice = practice_minutes(request, slug)
@@ -180,42 +217,61 @@ def place_follow_ups(
             _place_near(by_date, studied[slug], last, practice, item, slack=2)
 
     planned = missed = 0
-    for slug in learned:
+    reviewed_last: dict[str, date] = dict(studied)
+    for slug, card in cards.items():
         minutes = review_minutes(learn_minutes(graph, slug))
-        for offset in REVIEW_OFFSETS:
-            target = finished[slug] + timedelta(days=offset)
-            if target > last or target in final_days:
-                continue
+        while True:
+            due = max(forecast.due_day(card), request.start)
+            if due > last or due >= final_days[0]:
+                break
             planned += 1
-            if not _place_near(by_date, target, last, minutes, Item(REVIEW, minutes, concept=slug)):
+            item = Item(REVIEW, minutes, concept=slug)
+            day = _place_near(by_date, due, last, minutes, item, slack=REVIEW_SLACK_DAYS)
+            if day is None:
                 missed += 1
-    position = {slug: index for index, slug in enumerate(covered)}
-    for slug in sorted(covered, key=lambda s: (-priority.get(s, 0.0), position[s])):
-        final = next((d for d in final_days if d > studied[slug]), None)
-        if final is None:
+                break
+            card = forecast.reviewed(card, day)
+            reviewed_last[slug] = day
+        cards[slug] = card
+
+    def at_risk(slug: str) -> float:
+        return (1.0 - forecast.recall(cards[slug])) * max(priority.get(slug, 0.0), 0.01)
+
+    order = {slug: index for index, slug in enumerate(cards)}
+    below = [s for s in cards if forecast.recall(cards[s]) < request.target_retention]
+    for slug in sorted(below, key=lambda s: (-at_risk(s), order[s])):
+        since = reviewed_last.get(slug)
+        dates = [d for d in reversed(final_days) if since is None or d > since]
+        if not dates:
             continue
         minutes = review_minutes(learn_minutes(graph, slug))
         planned += 1
         item = Item(REVIEW, minutes, concept=slug, note="final review")
-        if not _place_on_any(by_date, [d for d in final_days if d >= final], minutes, item):
+        day = _place_on_any(by_date, dates, minutes, item)
+        if day is None:
             missed += 1
+            continue
+        cards[slug] = forecast.reviewed(cards[slug], day)
     if missed:
         warnings.append(f"{missed} of {planned} spaced reviews did not fit and were left out")
 
     interview_day = days[-1]
     if interview_day.interview_day and interview_day.available_minutes:
-        ranked = sorted(covered, key=lambda s: (-priority.get(s, 0.0), position[s]))
+        ranked = sorted(covered, key=lambda s: (-at_risk(s), -priority.get(s, 0.0), order[s]))
         for slug in ranked[:INTERVIEW_DAY_REVIEWS]:
             if interview_day.free_minutes < LIGHT_REVIEW_MINUTES:
                 break
             interview_day.items.append(
                 Item(REVIEW, LIGHT_REVIEW_MINUTES, concept=slug, note="light")
             )
+    return Forecasts({slug: forecast.recall(card) for slug, card in cards.items()}, without)
 
 
-def _place_on_any(by_date: dict[date, Day], dates: list[date], minutes: int, item: Item) -> bool:
+def _place_on_any(
+    by_date: dict[date, Day], dates: list[date], minutes: int, item: Item
+) -> date | None:
     for when in dates:
         if by_date[when].free_minutes >= minutes:
             by_date[when].items.append(item)
-            return True
-    return False
+            return when
+    return None

@@ -30,13 +30,15 @@ from django.db.models import Count
 from django.utils import timezone as dj_timezone
 
 from kb import graph as kb_graph
+from kb.dag import walk
 from kb.errors import ApplicationError
 from kb.models import Concept, InterviewStage, Question, Role, TeamProfile, Track
 from kb.search import unknown_message
-from kb.selectors import relevance_from_tracks
+from kb.selectors import relevance_and_members, relevance_from_tracks
+from kb.vocabulary import EDGE_KINDS
 from planner import background, core
 from planner.core import PlanInputError
-from planner.models import ItemKind, ItemStatus, Plan, PlanItem
+from planner.models import FsrsParameters, ItemKind, ItemStatus, MemoryCard, Plan, PlanItem
 from planner.reviews import REFRESHER_NOTE
 
 # Stages a mock interview rehearses (the recruiter screen and the hiring manager chat are
@@ -283,8 +285,11 @@ def _track_weights(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, fl
     return track_weights
 
 
-def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
-    """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0."""
+def _relevance(
+    inputs: PlanInputs, team: TeamProfile | None
+) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0;
+    and each track's concepts."""
     track_weights = _track_weights(inputs, team)
     unknown = sorted(set(inputs.tracks) - set(Track.objects.values_list("slug", flat=True)))
     if unknown:
@@ -293,10 +298,10 @@ def _relevance(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]
     for slug, weight in inputs.tracks.items():
         if not 0 < weight <= 1:
             raise PlanInputError("tracks", f"weight of {slug!r} must be in (0, 1], got {weight}")
-    relevance = relevance_from_tracks(track_weights)
+    relevance, members = relevance_and_members(track_weights)
     for slug in inputs.targets:
         relevance[slug] = 1.0
-    return relevance
+    return relevance, members
 
 
 def plan_relevance(plan: Plan) -> dict[str, float]:
@@ -356,8 +361,13 @@ def resolve(
     already_used: dict[date, int] | None = None,
     skip_mocks: frozenset[str] = frozenset(),
     progress: StudyProgress | None = None,
+    owner=None,
 ) -> Resolved:
-    """Check `inputs` against the KB and turn them into a core.PlanRequest."""
+    """Check `inputs` against the KB and turn them into a core.PlanRequest.
+
+    With an `owner`, their memory cards of the plan's concepts and their fitted
+    FSRS parameters go into the request, so reviews fall where cards are due.
+    """
     tz = zone(inputs.timezone)
     today = today or local_today(inputs.timezone)
     start = inputs.start or today
@@ -384,10 +394,12 @@ def resolve(
     role = inputs.role or (team.role if team else Role.ML_ENGINEER.value)
     if role not in Role.values:
         raise PlanInputError("role", f"{role!r} is not one of {', '.join(Role.values)}")
-    relevance = _relevance(inputs, team)
+    relevance, members = _relevance(inputs, team)
     if not relevance:
         raise PlanInputError("team", "the team's tracks weight no concept; nothing to plan")
     assumed = background.for_inputs(inputs, relevance)
+    interview_at = datetime.combine(inputs.interview, inputs.interview_time, tzinfo=tz)
+    cards, parameters = _memory_of(owner, relevance)
     request = core.PlanRequest(
         start=start,
         interview=inputs.interview,
@@ -403,17 +415,40 @@ def resolve(
         already_used=already_used or {},
         progress=progress.minutes if progress else {},
         progress_sessions=progress.sessions if progress else {},
+        memory=cards,
+        fsrs_parameters=parameters,
+        tracks={track: tuple(found) for track, found in members.items() if found},
+        interview_at=interview_at,
     )
-    interview_at = datetime.combine(inputs.interview, inputs.interview_time, tzinfo=tz)
     resolved_inputs = dataclasses.replace(inputs, role=role)
     return Resolved(resolved_inputs, request, team, role, interview_at, assumed.statement)
 
 
+def _memory_of(
+    owner, relevance: dict[str, float]
+) -> tuple[dict[str, dict[str, Any]], tuple[float, ...] | None]:
+    """The owner's rated cards of the plan's topics and their prerequisites, and their
+    fitted FSRS parameters (None: the defaults). Two queries, none without an owner."""
+    if owner is None or not getattr(owner, "is_authenticated", False):
+        return {}, None
+    graph = kb_graph.current_graph()
+    slugs = set(relevance) | set(walk(graph, relevance, upstream=True, kinds=EDGE_KINDS))
+    cards = {
+        slug: state
+        for slug, state in MemoryCard.objects.filter(user=owner)
+        .exclude(state={})
+        .values_list("concept_slug", "state")
+        if slug in slugs
+    }
+    fitted = FsrsParameters.objects.filter(user=owner).values_list("parameters", flat=True).first()
+    return cards, tuple(fitted) if fitted else None
+
+
 def preview_plan(
-    inputs: PlanInputs, *, today: date | None = None
+    inputs: PlanInputs, *, today: date | None = None, owner=None
 ) -> tuple[Resolved, core.Schedule]:
     """Build a schedule without storing it (the CLI's default)."""
-    resolved = resolve(inputs, today=today)
+    resolved = resolve(inputs, today=today, owner=owner)
     return resolved, core.build_schedule(kb_graph.current_graph(), resolved.request)
 
 
@@ -504,12 +539,42 @@ def summary_json(schedule: core.Schedule) -> dict[str, Any]:
         "toward": summary.toward,
         "exact": summary.exact,
         "learning_budget_minutes": summary.learning_budget,
+        "recall": recall_json(summary),
+    }
+
+
+def recall_json(summary: core.Summary) -> dict[str, Any]:
+    """Forecast recall at the interview: per tier, per track, overall, and per concept.
+
+    A track's group carries its title (one query when there are tracks)."""
+    tracks = [r.name for r in summary.recall if r.kind == "track"]
+    titles: dict[str, str] = {}
+    if tracks:
+        titles = dict(Track.objects.filter(slug__in=tracks).values_list("slug", "title"))
+    return {
+        "target_retention": summary.target_retention,
+        "groups": [
+            {
+                "kind": r.kind,
+                "name": r.name,
+                "title": titles.get(r.name, r.name),
+                "concepts": r.concepts,
+                "with_plan": r.with_plan,
+                "without_reviews": r.without_reviews,
+                "below_target": r.below_target,
+            }
+            for r in summary.recall
+        ],
+        "concepts": {
+            slug: {"with_plan": with_plan, "without_reviews": without}
+            for slug, (with_plan, without) in sorted(summary.recall_by_concept.items())
+        },
     }
 
 
 def create_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) -> Plan:
     """Build and store a plan: one transaction, items written in bulk."""
-    resolved, schedule = preview_plan(inputs, today=today)
+    resolved, schedule = preview_plan(inputs, today=today, owner=owner)
     plan = Plan(
         owner=owner,
         team=resolved.team,
@@ -714,6 +779,7 @@ def replan(
             already_used=done_ahead,
             skip_mocks=mocks_done,
             progress=progress,
+            owner=plan.owner,
         )
         schedule = core.build_schedule(graph, resolved.request)
 

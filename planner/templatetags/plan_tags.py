@@ -39,6 +39,12 @@ def duration(minutes: int | None) -> str:
 
 
 @register.filter
+def percent(share: float | None) -> str:
+    """0.934 -> '93%'."""
+    return "" if share is None else f"{share:.0%}"
+
+
+@register.filter
 def countdown(days: int) -> str:
     """Days until the interview, in words."""
     if days == 0:
