@@ -113,6 +113,7 @@ class PlanRequest:
     interview_at: datetime | None = None
     target_retention: float = TARGET_RETENTION
     tracks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # for recall per track
+    study_time: time = time(19, 0)  # when a day's study is done, local: reviews are timed so
 
     def interview_moment(self) -> datetime:
         if self.interview_at is not None:

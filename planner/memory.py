@@ -167,7 +167,7 @@ def fit_parameters(entries: Iterable[Mapping[str, Any]]) -> list[float]:
     return [float(value) for value in optimizer.compute_optimal_parameters()]
 
 
-STUDY_TIME = time(19, 0)  # when a forecast takes a day's study to be done, local time
+STUDY_TIME = time(19, 0)  # when a forecast takes a day's study to be done, by default
 
 
 class Forecast:
@@ -175,18 +175,24 @@ class Forecast:
 
     The planner's view of memory: it places a review on the day a card falls
     due and asks what the person will recall at the interview's instant if they
-    keep to the plan. A day's study counts as done at STUDY_TIME in the
-    interview's time zone; intervals are capped at the days left, as a rating
-    on that day would be. Schedulers are shared per cap, so a plan of a
-    thousand simulated reviews costs a few milliseconds.
+    keep to the plan. A day's study counts as done at the person's study time
+    (STUDY_TIME unless given) in the interview's time zone; intervals are
+    capped at the days left, as a rating on that day would be. Schedulers are
+    shared per cap, so a plan of a thousand simulated reviews costs a few
+    milliseconds.
     """
 
     def __init__(
-        self, interview_at: datetime, *, parameters: Sequence[float] | None = None
+        self,
+        interview_at: datetime,
+        *,
+        parameters: Sequence[float] | None = None,
+        study_time: time = STUDY_TIME,
     ) -> None:
         if interview_at.tzinfo is None:
             raise ValueError(f"{interview_at!r} has no time zone; pass an aware datetime")
         self.interview_at = interview_at
+        self.study_time = study_time
         self.zone = interview_at.tzinfo
         self.parameters = tuple(parameters) if parameters is not None else None
         self._schedulers: dict[int, Scheduler] = {}
@@ -199,7 +205,7 @@ class Forecast:
         return found
 
     def study_moment(self, day: date) -> datetime:
-        return datetime.combine(day, STUDY_TIME, tzinfo=self.zone)
+        return datetime.combine(day, self.study_time, tzinfo=self.zone)
 
     def card(self, state: Mapping[str, Any] | None) -> Card | None:
         return Card.from_dict(state) if state else None

@@ -165,6 +165,65 @@ class Forecasts:
     without_reviews: dict[str, float]
 
 
+@dataclass
+class ReviewWindow:
+    """The days reviews may go to: from `start` to the last study day, the final ones apart."""
+
+    by_date: dict[date, Day]
+    start: date
+    last: date
+    final_days: list[date]
+
+
+@dataclass
+class Reviewed:
+    card: Card
+    last: date | None  # the day of the last review placed, if any
+    planned: int
+    missed: int
+
+
+def review_chain(
+    window: ReviewWindow, forecast: Forecast, slug: str, card: Card, minutes: int
+) -> Reviewed:
+    """Reviews of one concept where its card falls due (or up to two days later, for a day
+    with room), each taken as rated Good, until it falls due in the final days."""
+    last: date | None = None
+    planned = missed = 0
+    while True:
+        due = max(forecast.due_day(card), window.start)
+        if due > window.last or (window.final_days and due >= window.final_days[0]):
+            break
+        planned += 1
+        item = Item(REVIEW, minutes, concept=slug)
+        day = _place_near(window.by_date, due, window.last, minutes, item, REVIEW_SLACK_DAYS)
+        if day is None:
+            missed += 1
+            break
+        card, last = forecast.reviewed(card, day), day
+    return Reviewed(card, last, planned, missed)
+
+
+def final_review(
+    window: ReviewWindow,
+    forecast: Forecast,
+    slug: str,
+    card: Card,
+    minutes: int,
+    since: date | None,
+) -> Reviewed:
+    """One final review, as late as there is room (the closer to the interview, the more is
+    recalled there), after the concept's last study or review day `since`."""
+    dates = [d for d in reversed(window.final_days) if since is None or d > since]
+    if not dates:
+        return Reviewed(card, None, 0, 0)
+    item = Item(REVIEW, minutes, concept=slug, note="final review")
+    day = _place_on_any(window.by_date, dates, minutes, item)
+    if day is None:
+        return Reviewed(card, None, 1, 1)
+    return Reviewed(forecast.reviewed(card, day), day, 1, 0)
+
+
 def final_review_days(study: list[Day]) -> list[date]:
     """The last one to three study days: one in a plan under a week, three from two weeks."""
     count = 1 if len(study) < 7 else 2 if len(study) < 14 else FINAL_REVIEW_DAYS
@@ -196,7 +255,11 @@ def place_follow_ups(
     covered = learned + [slug for slug in refreshed if slug not in finished]
     by_date = {day.date: day for day in days}
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
-    forecast = Forecast(request.interview_moment(), parameters=request.fsrs_parameters)
+    forecast = Forecast(
+        request.interview_moment(),
+        parameters=request.fsrs_parameters,
+        study_time=request.study_time,
+    )
     # Cards after the self-test that ends each concept's study, or as the person left them.
     cards: dict[str, Card] = {}
     for slug in covered:
@@ -216,23 +279,15 @@ def place_follow_ups(
             item = Item(PRACTICE, practice, concept=slug, note="interview questions")
             _place_near(by_date, studied[slug], last, practice, item, slack=2)
 
+    window = ReviewWindow(by_date, request.start, last, final_days)
     planned = missed = 0
-    reviewed_last: dict[str, date] = dict(studied)
+    reviewed_last: dict[str, date | None] = dict(studied)
     for slug, card in cards.items():
         minutes = review_minutes(learn_minutes(graph, slug))
-        while True:
-            due = max(forecast.due_day(card), request.start)
-            if due > last or due >= final_days[0]:
-                break
-            planned += 1
-            item = Item(REVIEW, minutes, concept=slug)
-            day = _place_near(by_date, due, last, minutes, item, slack=REVIEW_SLACK_DAYS)
-            if day is None:
-                missed += 1
-                break
-            card = forecast.reviewed(card, day)
-            reviewed_last[slug] = day
-        cards[slug] = card
+        chain = review_chain(window, forecast, slug, card, minutes)
+        cards[slug] = chain.card
+        reviewed_last[slug] = chain.last or reviewed_last.get(slug)
+        planned, missed = planned + chain.planned, missed + chain.missed
 
     def at_risk(slug: str) -> float:
         return (1.0 - forecast.recall(cards[slug])) * max(priority.get(slug, 0.0), 0.01)
@@ -240,18 +295,10 @@ def place_follow_ups(
     order = {slug: index for index, slug in enumerate(cards)}
     below = [s for s in cards if forecast.recall(cards[s]) < request.target_retention]
     for slug in sorted(below, key=lambda s: (-at_risk(s), order[s])):
-        since = reviewed_last.get(slug)
-        dates = [d for d in reversed(final_days) if since is None or d > since]
-        if not dates:
-            continue
         minutes = review_minutes(learn_minutes(graph, slug))
-        planned += 1
-        item = Item(REVIEW, minutes, concept=slug, note="final review")
-        day = _place_on_any(by_date, dates, minutes, item)
-        if day is None:
-            missed += 1
-            continue
-        cards[slug] = forecast.reviewed(cards[slug], day)
+        final = final_review(window, forecast, slug, cards[slug], minutes, reviewed_last.get(slug))
+        cards[slug] = final.card
+        planned, missed = planned + final.planned, missed + final.missed
     if missed:
         warnings.append(f"{missed} of {planned} spaced reviews did not fit and were left out")
 

@@ -36,8 +36,9 @@ from kb.models import Concept, InterviewStage, Question, Role, TeamProfile, Trac
 from kb.search import unknown_message
 from kb.selectors import relevance_and_members, relevance_from_tracks
 from kb.vocabulary import EDGE_KINDS
-from planner import background, core
+from planner import background, core, memory, reviews
 from planner.core import PlanInputError
+from planner.domain import MIN_BUFFER_MINUTES, TARGET_RETENTION
 from planner.models import FsrsParameters, ItemKind, ItemStatus, MemoryCard, Plan, PlanItem
 from planner.reviews import REFRESHER_NOTE
 
@@ -418,6 +419,7 @@ def resolve(
         memory=cards,
         fsrs_parameters=parameters,
         tracks={track: tuple(found) for track, found in members.items() if found},
+        study_time=inputs.study_time,
         interview_at=interview_at,
     )
     resolved_inputs = dataclasses.replace(inputs, role=role)
@@ -801,6 +803,138 @@ def replan(
         plan.revision += 1
         plan.save()
     return plan
+
+
+@dataclass(frozen=True)
+class MovedReviews:
+    """What a rating did to a plan's reviews of the concept: the days they are on now."""
+
+    concept: str
+    days: list[date]
+    revision: int
+
+
+def reviews_after_rating(
+    *, plan: Plan, concept_slug: str, keep_item_id: int | None = None, today: date | None = None
+) -> MovedReviews | None:
+    """Place the concept's pending reviews again where its card is now due.
+
+    A rating moves the card's next review (Again brings it forward, Easy
+    pushes it back); the plan follows without a replan, so nothing learned
+    moves: the concept's pending spaced and final reviews from today on
+    (never a shaky refresher, the interview day's light review or the item
+    just rated, `keep_item_id`) are removed, and planner.reviews places the
+    chain again in the time the days have left, buffers giving way. None when
+    the plan's owner has no card for the concept.
+    """
+    card_row = MemoryCard.objects.filter(user=plan.owner_id, concept_slug=concept_slug).first()
+    if card_row is None or not card_row.state:
+        return None
+    inputs = plan_inputs(plan)
+    today = today or local_today(plan.timezone)
+    graph = kb_graph.current_graph()
+    if concept_slug not in graph:
+        return None
+    fitted = FsrsParameters.objects.filter(user=plan.owner_id).values_list("parameters", flat=True)
+    forecast = memory.Forecast(
+        plan.interview_at, parameters=fitted.first(), study_time=inputs.study_time
+    )
+    interview = plan.interview_at.astimezone(zone(plan.timezone)).date()
+    with transaction.atomic():
+        plan = Plan.objects.select_for_update().get(pk=plan.pk)
+        moving = plan.items.filter(
+            kind=ItemKind.REVIEW,
+            concept_slug=concept_slug,
+            status=ItemStatus.PENDING,
+            date__gte=today,
+            date__lt=interview,
+        ).exclude(note=REFRESHER_NOTE)
+        if keep_item_id is not None:
+            moving = moving.exclude(pk=keep_item_id)
+        moving.delete()
+        rows = list(plan.items.filter(date__gte=today, date__lte=interview))
+        days = _days_as_left(inputs, today, interview, rows)
+        study = [d for d in days if not d.interview_day and d.available_minutes > 0]
+        if not study:
+            return MovedReviews(concept_slug, [], plan.revision)
+        window = reviews.ReviewWindow(
+            {d.date: d for d in days}, today, study[-1].date, reviews.final_review_days(study)
+        )
+        minutes = reviews.review_minutes(core.learn_minutes(graph, concept_slug))
+        card = forecast.card(card_row.state)
+        chain = reviews.review_chain(window, forecast, concept_slug, card, minutes)
+        if forecast.recall(chain.card) < TARGET_RETENTION:
+            since = chain.last or card_row.last_review.astimezone(forecast.zone).date()
+            reviews.final_review(window, forecast, concept_slug, chain.card, minutes, since)
+        placed = _rebalance_buffers(plan, days, rows, concept_slug)
+        plan.revision += 1
+        plan.save(update_fields=["revision"])
+    return MovedReviews(concept_slug, placed, plan.revision)
+
+
+def _days_as_left(
+    inputs: PlanInputs, today: date, interview: date, rows: list[PlanItem]
+) -> list[core.Day]:
+    """The plan's days from today, each with what its items other than buffers already use."""
+    used: dict[date, int] = {}
+    for row in rows:
+        if row.kind != ItemKind.BUFFER:
+            used[row.date] = used.get(row.date, 0) + row.minutes
+    days = []
+    current = today
+    while current <= interview:
+        hours = 0.0 if current in inputs.blackout else inputs.hours_per_weekday[current.weekday()]
+        days.append(
+            core.Day(
+                current,
+                round(hours * 60),
+                reserved_minutes=used.get(current, 0),
+                interview_day=current == interview,
+            )
+        )
+        current += timedelta(days=1)
+    return days
+
+
+def _rebalance_buffers(
+    plan: Plan, days: list[core.Day], rows: list[PlanItem], concept_slug: str
+) -> list[date]:
+    """Write the reviews placed in `days` and size each day's buffer to what is left."""
+    concept_id = Concept.objects.filter(slug=concept_slug).values_list("id", flat=True).first()
+    last_order: dict[date, int] = {}
+    buffers: dict[date, PlanItem] = {}
+    for row in rows:
+        last_order[row.date] = max(last_order.get(row.date, 0), row.order)
+        if row.kind == ItemKind.BUFFER and row.status == ItemStatus.PENDING:
+            buffers[row.date] = row
+    placed, new_rows = [], []
+    for day in days:
+        for offset, item in enumerate(day.items, start=1):
+            placed.append(day.date)
+            new_rows.append(
+                PlanItem(
+                    plan=plan,
+                    date=day.date,
+                    order=last_order.get(day.date, 0) + offset,
+                    kind=item.kind,
+                    concept_id=concept_id,
+                    concept_slug=concept_slug,
+                    minutes=item.minutes,
+                    note=item.note,
+                )
+            )
+        buffer = buffers.get(day.date)
+        if buffer is None:
+            continue
+        free = day.free_minutes
+        if free >= MIN_BUFFER_MINUTES and not day.interview_day:
+            if buffer.minutes != free:
+                buffer.minutes = free
+                buffer.save(update_fields=["minutes"])
+        else:
+            buffer.delete()
+    PlanItem.objects.bulk_create(new_rows)
+    return placed
 
 
 def days_until(plan: Plan, today: date) -> int:

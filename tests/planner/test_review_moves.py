@@ -1,0 +1,115 @@
+"""A rating moves the plan's reviews of its concept: services.reviews_after_rating."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import pytest
+
+from planner import memory_services, services
+from planner.models import ItemKind, ItemStatus, PlanItem
+from planner.reviews import REFRESHER_NOTE
+from planner.services import PlanInputs
+
+MONDAY = date(2026, 11, 30)
+
+
+@pytest.fixture
+def plan(small_kb, ada):
+    """Two weeks to a Monday-morning interview in UTC, 2 h a day, nothing known."""
+    inputs = PlanInputs(
+        team="llm-research",
+        interview=MONDAY + timedelta(days=14),
+        start=MONDAY,
+        timezone="UTC",
+        hours_per_weekday=(2,) * 7,
+    )
+    return services.create_plan(owner=ada, inputs=inputs, today=MONDAY)
+
+
+def first_learned(plan) -> PlanItem:
+    """The first concept learned in one session, done."""
+    item = plan.items.filter(kind=ItemKind.LEARN, part__isnull=True).order_by("date", "order")[0]
+    item.status = ItemStatus.DONE
+    item.save()
+    return item
+
+
+def reviews_of(plan, slug: str, *, note: str | None = None) -> list[date]:
+    rows = plan.items.filter(kind=ItemKind.REVIEW, concept_slug=slug, status=ItemStatus.PENDING)
+    if note is not None:
+        rows = rows.filter(note=note)
+    return sorted(rows.values_list("date", flat=True))
+
+
+def rate(plan, item, rating: str):
+    when = datetime.combine(item.date, time(19, 30), tzinfo=UTC)
+    card = memory_services.rating_record(
+        user=plan.owner,
+        concept_slug=item.concept_slug,
+        rating=rating,
+        when=when,
+        plan=plan,
+        item=item,
+    )
+    moved = services.reviews_after_rating(
+        plan=plan, concept_slug=item.concept_slug, today=item.date
+    )
+    plan.refresh_from_db()
+    return card, moved
+
+
+def day_loads(plan) -> dict[date, int]:
+    loads: dict[date, int] = {}
+    for day, minutes in plan.items.values_list("date", "minutes"):
+        loads[day] = loads.get(day, 0) + minutes
+    return loads
+
+
+def test_again_brings_the_next_review_forward_and_easy_pushes_it_back(plan):
+    item = first_learned(plan)
+    slug = item.concept_slug
+    planned = reviews_of(plan, slug, note="")
+    revision = plan.revision
+    card, moved = rate(plan, item, "again")
+    # Again: due a day after the rating; the plan's next review of the concept is there now.
+    assert card.due.date() == item.date + timedelta(days=1)
+    assert moved is not None and moved.days[0] == item.date + timedelta(days=1)
+    assert reviews_of(plan, slug)[0] == item.date + timedelta(days=1)
+    assert plan.revision == revision + 1 == moved.revision
+    assert reviews_of(plan, slug, note="")[0] < planned[0]
+
+    # Rated Easy a day later, the next review goes further than Good's first one would.
+    next_day = plan.items.get(
+        kind=ItemKind.REVIEW, concept_slug=slug, date=item.date + timedelta(days=1)
+    )
+    card, moved = rate(plan, next_day, "easy")
+    assert moved is not None
+    assert min(moved.days) > next_day.date + timedelta(days=2)
+    assert reviews_of(plan, slug)[0] == min(moved.days)
+
+
+def test_moving_reviews_keeps_every_day_within_its_hours_and_touches_nothing_else(plan):
+    item = first_learned(plan)
+    others = set(
+        plan.items.exclude(kind__in=[ItemKind.REVIEW, ItemKind.BUFFER]).values_list(
+            "pk", "date", "minutes"
+        )
+    )
+    refreshers = set(plan.items.filter(note=REFRESHER_NOTE).values_list("pk", flat=True))
+    light = set(plan.items.filter(note="light").values_list("pk", flat=True))
+    rate(plan, item, "again")
+    hours = services.plan_inputs(plan).hours_per_weekday
+    for day, load in day_loads(plan).items():
+        assert load <= round(hours[day.weekday()] * 60), day
+    after = set(
+        plan.items.exclude(kind__in=[ItemKind.REVIEW, ItemKind.BUFFER]).values_list(
+            "pk", "date", "minutes"
+        )
+    )
+    assert after == others  # learning, practice and mocks stay where they were
+    assert refreshers <= set(plan.items.values_list("pk", flat=True))
+    assert light <= set(plan.items.values_list("pk", flat=True))
+
+
+def test_no_card_no_move(plan):
+    item = first_learned(plan)
+    assert services.reviews_after_rating(plan=plan, concept_slug=item.concept_slug) is None
