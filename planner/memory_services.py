@@ -9,9 +9,14 @@ planner.prompts' (pure); this module reads and writes rows around them.
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Count, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone as dj_timezone
 
 from kb import graph as kb_graph
@@ -33,7 +38,12 @@ from planner.services import PlanItemNotFound, days_until, zone
 # A person's parameters are fitted from this many ratings on (fsrs itself keeps its
 # defaults until 512 reviews a day or more apart: see planner.memory.fit_parameters).
 REFIT_MIN_RATINGS = 100
+# A stored fit is refitted once this many ratings have come since: fewer would move the
+# parameters little, and each fit takes seconds of a worker's time (torch).
+REFIT_MIN_NEW_RATINGS = 50
 RATED_KINDS = (ItemKind.LEARN, ItemKind.REVIEW)
+
+log = logging.getLogger(__name__)
 
 
 class PlanNotFound(ApplicationError):
@@ -200,3 +210,100 @@ def parameters_refit(user) -> FsrsParameters | None:
         },
     )
     return row
+
+
+@dataclass(frozen=True)
+class RefitCandidate:
+    """A person whose parameters may be refitted, with the counts that made them one."""
+
+    user_id: int
+    username: str
+    ratings: int
+    new_ratings: int  # ratings since the stored fit (all of them without one)
+
+
+def refit_candidates(
+    *, user_ids: list[int] | None = None, min_new: int = REFIT_MIN_NEW_RATINGS
+) -> list[RefitCandidate]:
+    """People with REFIT_MIN_RATINGS ratings or more and `min_new` or more since their last fit.
+
+    One query whatever the number of people. New ratings are the log's length
+    less the stored fit's `reviews_used` (ratings are never deleted), so a
+    rating made while a fit ran counts for the next one. Those never fitted
+    come first, then the oldest fits: a run cut short reaches them first the
+    next day. `user_ids` narrows the choice (an operator naming someone).
+    """
+    people = get_user_model().objects.all()
+    if user_ids is not None:
+        people = people.filter(pk__in=user_ids)
+    rows = (
+        people.annotate(ratings=Count("review_ratings"))
+        .filter(ratings__gte=REFIT_MIN_RATINGS)
+        .annotate(new=F("ratings") - Coalesce(F("fsrs_parameters__reviews_used"), Value(0)))
+        .filter(new__gte=min_new)
+        .order_by(F("fsrs_parameters__fitted_at").asc(nulls_first=True), "pk")
+        .values_list("pk", "username", "ratings", "new")
+    )
+    return [RefitCandidate(*row) for row in rows]
+
+
+@dataclass
+class RefitRun:
+    """What one refit run did: whom it refitted, who failed and why, whom it never reached."""
+
+    refitted: list[RefitCandidate] = field(default_factory=list)
+    failed: list[tuple[RefitCandidate, str]] = field(default_factory=list)
+    not_reached: list[RefitCandidate] = field(default_factory=list)
+
+    @property
+    def chosen(self) -> int:
+        return len(self.refitted) + len(self.failed) + len(self.not_reached)
+
+
+def optimizer_check() -> None:
+    """OptimizerNotInstalled without fsrs's optimizer extra, before any fit is tried.
+
+    An empty log fits to fsrs's defaults at once when the optimizer is there,
+    so a run without it says so at the start (even with no one due), not
+    once per person.
+    """
+    memory.fit_parameters([])
+
+
+def parameters_refit_due(
+    *,
+    user_ids: list[int] | None = None,
+    min_new: int = REFIT_MIN_NEW_RATINGS,
+    stop_on: tuple[type[BaseException], ...] = (),
+) -> RefitRun:
+    """Refit everyone due a refit (refit_candidates); one person's failure does not stop the rest.
+
+    OptimizerNotInstalled, checked first, ends the run before anyone: it would
+    fail everyone alike. A person's failure is logged and reported, and they
+    stay due for the next run. `stop_on` are exceptions that end the run
+    early instead of counting as a person's failure (a worker's soft time
+    limit): whoever was not reached is reported and stays due.
+    """
+    optimizer_check()
+    candidates = refit_candidates(user_ids=user_ids, min_new=min_new)
+    users = get_user_model().objects.in_bulk([c.user_id for c in candidates])
+    run = RefitRun()
+    for index, candidate in enumerate(candidates):
+        try:
+            if parameters_refit(users[candidate.user_id]) is None:
+                raise LookupError(f"fewer than {REFIT_MIN_RATINGS} ratings now")
+        except stop_on:
+            run.not_reached = candidates[index:]
+            log.warning(
+                "FSRS refit stopped early; %s person(s) left for the next run",
+                len(run.not_reached),
+            )
+            break
+        except Exception as exc:  # one person's bad log must not stop everyone else's refit
+            log.exception(
+                "FSRS refit of %s (user %s) failed", candidate.username, candidate.user_id
+            )
+            run.failed.append((candidate, f"{type(exc).__name__}: {exc}"))
+        else:
+            run.refitted.append(candidate)
+    return run

@@ -46,16 +46,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kb.models import Resource
+from kb.models import Concept, Resource
 from planner import links, webhooks
 from planner.models import (
     UNFINISHED_STATUSES,
     DeliveryStatus,
     ItemStatus,
+    MemoryCard,
     Plan,
     PlanItem,
     ReminderDelivery,
@@ -70,9 +71,11 @@ BATCH_SIZE = 2000
 SIGNATURE_HEADER = "X-Prepgraph-Signature"
 TIMESTAMP_HEADER = "X-Prepgraph-Timestamp"
 DELIVERY_HEADER = "X-Prepgraph-Delivery"
+REVIEWS_SHOWN = 8  # due reviews listed per plan; the rest are "and N more"
 
 # What a plan's part of the digest holds on a given day.
 AGENDA = "daily_agenda"
+REVIEWS_DUE = "reviews_due"
 COUNTDOWN = "countdown"
 MISSED_WORK = "missed_work"
 WEEKLY_SUMMARY = "weekly_summary"
@@ -143,13 +146,21 @@ def kinds_for_day(
     *,
     has_items_today: bool,
     missed_yesterday: int,
+    reviews_due: bool = False,
 ) -> list[str]:
-    """What a plan's section of the digest holds on `local_date` (pure)."""
+    """What a plan's section of the digest holds on `local_date` (pure).
+
+    `reviews_due`: a concept of the plan is due for review (planner.memory)
+    by the end of the day, which alone is worth a digest: a review put off
+    is recall lost before the interview.
+    """
     if local_date > interview_date:
         return []
     kinds = []
     if has_items_today:
         kinds.append(AGENDA)
+    if reviews_due:
+        kinds.append(REVIEWS_DUE)
     if (interview_date - local_date).days in COUNTDOWN_DAYS:
         kinds.append(COUNTDOWN)
     if missed_yesterday:
@@ -162,6 +173,27 @@ def kinds_for_day(
 def active_plans():
     """Plans that can send reminders: owned and not archived (past ones drop out by date)."""
     return Plan.objects.filter(owner__isnull=False, archived_at__isnull=True)
+
+
+def _plan_concepts(plan_id: Any) -> Any:
+    """The concept slugs of a plan's items, as a subquery."""
+    return PlanItem.objects.filter(plan_id=plan_id).exclude(concept_slug="").values("concept_slug")
+
+
+def first_review_due(before: datetime) -> Subquery:
+    """Per plan row: the earliest due time before `before` of its owner's cards for its
+    concepts, or None.
+
+    A subquery of the plans query, not a query of its own, so due() stays at
+    four queries; the (user, due) index reads each owner's cards in due order,
+    up to `before` (later cards cannot be due today anywhere).
+    """
+    cards = MemoryCard.objects.filter(
+        user_id=OuterRef("owner_id"),
+        due__lt=before,
+        concept_slug__in=_plan_concepts(OuterRef(OuterRef("pk"))),
+    )
+    return Subquery(cards.order_by("due").values("due")[:1])
 
 
 def due(now: datetime) -> list[Due]:
@@ -183,6 +215,7 @@ def due(now: datetime) -> list[Due]:
     if not people:
         return []
     dates = {local_date for local_date, _ in people.values()}
+    ends = {end_of_day(local_date, tz_name) for local_date, tz_name in set(people.values())}
     # Joins, not id lists: 10k+ ids would overflow SQLite's query parameters.
     window = now - timedelta(days=2)
     reminded = active_plans().filter(
@@ -191,7 +224,8 @@ def due(now: datetime) -> list[Due]:
     plans = [
         row
         for row in reminded.order_by("interview_at", "id")
-        .values_list("id", "owner_id", "interview_at", "timezone", "start_date")
+        .annotate(first_review=first_review_due(max(ends)))
+        .values_list("id", "owner_id", "interview_at", "timezone", "start_date", "first_review")
         .iterator(chunk_size=BATCH_SIZE)
         if row[1] in people
     ]
@@ -215,8 +249,8 @@ def due(now: datetime) -> list[Due]:
         .iterator(chunk_size=BATCH_SIZE)
     )
     sections: dict[int, list[Section]] = defaultdict(list)
-    for plan_id, owner_id, interview_at, tz_name, start in plans:
-        today = people[owner_id][0]
+    for plan_id, owner_id, interview_at, tz_name, start, first_review in plans:
+        today, person_tz = people[owner_id]
         if (owner_id, today) in claimed:
             continue
         try:
@@ -230,6 +264,7 @@ def due(now: datetime) -> list[Due]:
             interview_date,
             has_items_today=counts.get((plan_id, today), 0) > 0,
             missed_yesterday=counts.get((plan_id, yesterday), 0) if start <= yesterday else 0,
+            reviews_due=first_review is not None and first_review < end_of_day(today, person_tz),
         )
         if kinds:
             sections[owner_id].append(Section(plan_id, tuple(kinds)))
@@ -393,6 +428,66 @@ def resources_for(concept_ids: list[int], per_concept: int = 2) -> dict[int, lis
     return found
 
 
+@dataclass(frozen=True)
+class DueReview:
+    concept_slug: str
+    title: str
+    due: datetime
+
+
+def reviews_due(user_id: int, plan_ids: list[int], before: datetime) -> dict[int, list[DueReview]]:
+    """Each plan's concepts whose card is due before `before`, most overdue first; one query.
+
+    Read from the plans' items (a concept is the plan's if an item names it),
+    each with its owner's card and the concept's current title: cards are
+    keyed by slug and outlive a re-import of the concept, as items do.
+    """
+    card = MemoryCard.objects.filter(user_id=user_id, concept_slug=OuterRef("concept_slug"))
+    title = Concept.objects.filter(slug=OuterRef("concept_slug")).values("title")[:1]
+    rows = (
+        PlanItem.objects.filter(plan_id__in=plan_ids)
+        .exclude(concept_slug="")
+        .annotate(card_due=Subquery(card.values("due")[:1]), title=Subquery(title))
+        .filter(card_due__lt=before)
+        .order_by()  # the model's ordering would be selected too and defeat DISTINCT
+        .values_list("plan_id", "concept_slug", "title", "card_due")
+        .distinct()
+    )
+    found: dict[int, list[DueReview]] = defaultdict(list)
+    for plan_id, slug, concept_title, due_at in rows:
+        found[plan_id].append(DueReview(slug, concept_title or slug, due_at))
+    for reviews in found.values():
+        reviews.sort(key=lambda review: (review.due, review.title))
+    return found
+
+
+def _overdue(days: int) -> str:
+    if days <= 0:
+        return "due today"
+    return f"{days} day{'s' if days != 1 else ''} overdue"
+
+
+def _reviews(reviews: list[DueReview], today: date, tz: ZoneInfo) -> dict[str, Any]:
+    """The due-review part of a plan's section: the first REVIEWS_SHOWN, and how many more."""
+    shown = []
+    for review in reviews[:REVIEWS_SHOWN]:
+        days = (today - review.due.astimezone(tz).date()).days
+        shown.append(
+            {
+                "concept": review.concept_slug,
+                "title": review.title,
+                "due": review.due.isoformat(),
+                "days_overdue": max(0, days),
+                "overdue": _overdue(days),
+            }
+        )
+    return {
+        "reviews": shown,
+        "reviews_due": len(reviews),
+        "reviews_more": len(reviews) - len(shown),
+    }
+
+
 def short_name(plan: Plan) -> str:
     """'LLM research interview on 2026-12-18' -> 'LLM research interview'."""
     return plan.title.rsplit(" on ", 1)[0] if plan.title.endswith(plan_date(plan)) else plan.title
@@ -415,6 +510,7 @@ def _section(
     items: list[PlanItem],
     resources: dict[int, list[dict]],
     preference: ReminderPreference,
+    reviews: dict[str, Any],
 ) -> dict[str, Any]:
     interview = plan.interview_at.astimezone(ZoneInfo(plan.timezone))
     todays = [i for i in items if i.date == today and i.kind != "buffer"]
@@ -451,6 +547,7 @@ def _section(
             for item in todays
         ],
         "minutes_today": sum(item.minutes for item in todays if item.status != ItemStatus.DONE),
+        **reviews,
         "missed": len(missed),
         "week_done": sum(1 for item in week if item.status == ItemStatus.DONE),
         "week_total": len(week),
@@ -460,7 +557,7 @@ def _section(
     }
 
 
-def _subject(sections: list[dict[str, Any]]) -> str:
+def _subject(sections: list[dict[str, Any]], reviews: int) -> str:
     open_items = sum(
         1 for section in sections for item in section["items"] if item["status"] != "done"
     )
@@ -471,6 +568,8 @@ def _subject(sections: list[dict[str, Any]]) -> str:
     plans = ", ".join(f"{section['name']} {section['when']}" for section in sections)
     missed = sum(section["missed"] for section in sections)
     tail = f" · {missed} open from yesterday" if missed else ""
+    if reviews:
+        tail += f" · {reviews} review{'s' if reviews != 1 else ''} due"
     return f"{head} · {plans}{tail}"
 
 
@@ -494,13 +593,26 @@ def render(delivery: ReminderDelivery) -> dict[str, Any] | None:
         items[item.plan_id].append(item)
     learning = [i.concept_id for found in items.values() for i in found if i.kind == "learn"]
     resources = resources_for([i for i in learning if i is not None])
+    # Due by the end of the digest's local day (its expiry), counted in the person's zone.
+    due_reviews = reviews_due(delivery.user_id, [plan.pk for plan in plans], delivery.expires_at)
+    person_tz = ZoneInfo(preference.timezone)
     sections = [
-        _section(plan, wanted[plan.pk], today, items[plan.pk], resources, preference)
+        _section(
+            plan,
+            wanted[plan.pk],
+            today,
+            items[plan.pk],
+            resources,
+            preference,
+            _reviews(due_reviews[plan.pk], today, person_tz),
+        )
         for plan in plans
     ]
     context = {"user": delivery.user, "today": today, "sections": sections}
+    # A concept of two plans is one review to do.
+    review_count = len({r.concept_slug for found in due_reviews.values() for r in found})
     return {
-        "subject": _subject(sections),
+        "subject": _subject(sections, review_count),
         "text": render_to_string("planner/email/digest.txt", context),
         "html": render_to_string("planner/email/digest.html", context),
         "json": {

@@ -2,7 +2,8 @@
 
 Reminders live as rows in the database and beat runs one dispatcher a minute;
 nothing is held in Redis as a long ETA message (the Redis transport would
-redeliver it every visibility timeout).
+redeliver it every visibility timeout). Beat also starts the daily FSRS refit
+(planner.tasks.refit_fsrs_parameters); the schedule is CELERY_BEAT_SCHEDULE.
 """
 
 import os

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -378,7 +379,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "planner.tasks.dispatch_due_reminders",
         "schedule": 60.0,
     },
+    # Refit the FSRS parameters of people with enough new ratings (planner.memory_services.
+    # parameters_refit_due), once a day at a quiet hour (UTC). Needs the optimizer extra on
+    # the workers; without it the task logs what to install and does nothing.
+    "refit-fsrs-parameters": {
+        "task": "planner.tasks.refit_fsrs_parameters",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
+# The refit task's own hard limit (the soft limit is 3/4 of it): fits take seconds each
+# with torch, and whoever a run does not reach is refitted the next day.
+FSRS_REFIT_TIME_LIMIT = env_int("FSRS_REFIT_TIME_LIMIT", 1800)
 # Beat's own state file, outside the source tree (the schedule itself is static).
 CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     "CELERY_BEAT_SCHEDULE_FILENAME",

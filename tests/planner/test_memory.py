@@ -97,6 +97,96 @@ def test_the_same_ratings_give_the_same_schedule_and_no_due_past_the_cap(ratings
     assert run() == run()
 
 
+@pytest.mark.parametrize(
+    ("after_due", "rating", "days"),
+    [
+        # A card rated good on Monday (due Wednesday), rated again on Wednesday...
+        (timedelta(0), "hard", 8),
+        (timedelta(0), "easy", 19),
+        # ...five days late: recalled after a longer gap, it grows more (again: one day)...
+        (5 * DAY, "again", 1),
+        (5 * DAY, "hard", 14),
+        (5 * DAY, "good", 21),
+        (5 * DAY, "easy", 38),
+        # ...or the same evening, two hours on: fsrs's short-term update, whole days still.
+        (-2 * DAY + timedelta(hours=2), "again", 1),
+        (-2 * DAY + timedelta(hours=2), "good", 2),
+        (-2 * DAY + timedelta(hours=2), "easy", 4),
+    ],
+)
+def test_known_transitions_of_a_card_in_review(after_due, rating, days):
+    state, due = memory.review(None, "good", T)
+    when = due + after_due
+    assert memory.review(state, rating, when)[1] == when + days * DAY
+
+
+HOUR = timedelta(hours=1)
+RATING_LISTS = st.lists(st.sampled_from(list(memory.RATINGS)), min_size=0, max_size=8)
+HOUR_GAPS = st.lists(st.integers(min_value=0, max_value=24 * 40), min_size=8, max_size=8)
+
+
+def rated(ratings: list[str], gaps: list[int]) -> tuple[dict | None, datetime]:
+    """A card after `ratings` from T, `gaps` hours apart; and the time of the last rating."""
+    state, when = None, T
+    for index, rating in enumerate(ratings):
+        if index:
+            when += gaps[index] * HOUR
+        state, _ = memory.review(state, rating, when)
+    return state, when
+
+
+@given(
+    ratings=RATING_LISTS.filter(bool),
+    gaps=HOUR_GAPS,
+    interview_in=st.integers(min_value=1, max_value=24 * 90),
+    days_cap=st.booleans(),
+)
+def test_no_review_is_ever_due_after_the_interview(ratings, gaps, interview_in, days_cap):
+    """Whatever the ratings, every rating before the interview is next due by its instant,
+    with the days-left cap the services pass or with `not_after` alone."""
+    interview = T + interview_in * HOUR
+    state, when = None, T
+    for rating, gap in zip(ratings, gaps, strict=False):
+        if when >= interview:
+            break
+        days_left = max(1, (interview.date() - when.date()).days)
+        state, due = memory.review(
+            state,
+            rating,
+            when,
+            max_interval_days=days_left if days_cap else memory.DEFAULT_MAX_INTERVAL_DAYS,
+            not_after=interview,
+        )
+        assert when < due <= interview
+        assert state["due"] == due.isoformat()  # the stored card says the same
+        when += gap * HOUR
+
+
+@given(
+    ratings=RATING_LISTS,
+    gaps=HOUR_GAPS,
+    later=st.integers(min_value=0, max_value=24 * 60),
+    cap=st.one_of(st.none(), st.integers(min_value=1, max_value=60)),
+    interview_in=st.one_of(st.none(), st.integers(min_value=1, max_value=24 * 60)),
+)
+def test_again_is_never_due_later_than_hard_good_or_easy(ratings, gaps, later, cap, interview_in):
+    """From the same card at the same time, forgetting never earns a later review."""
+    state, last = rated(ratings, gaps)
+    when = last + later * HOUR
+    not_after = when + interview_in * HOUR if interview_in else None
+    due = {
+        rating: memory.review(
+            state,
+            rating,
+            when,
+            max_interval_days=cap or memory.DEFAULT_MAX_INTERVAL_DAYS,
+            not_after=not_after,
+        )[1]
+        for rating in memory.RATINGS
+    }
+    assert due["again"] <= min(due["hard"], due["good"], due["easy"])
+
+
 def test_other_time_zones_are_converted_and_naive_times_refused():
     berlin = T.astimezone(ZoneInfo("Europe/Berlin"))
     assert memory.review(None, "good", berlin) == memory.review(None, "good", T)

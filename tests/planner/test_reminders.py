@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from planner import links, preferences, reminders, services
 from planner.core import PlanInputError
-from planner.models import Plan, PlanItem, ReminderDelivery, ReminderPreference
+from planner.models import MemoryCard, Plan, PlanItem, ReminderDelivery, ReminderPreference
 from planner.services import PlanInputs
 
 UTC = ZoneInfo("UTC")
@@ -89,6 +89,22 @@ def test_kinds_follow_the_plan_state():
     assert reminders.kinds_for_day(after, interview, has_items_today=True, missed_yesterday=5) == []
 
 
+def test_reviews_due_alone_make_a_plans_section():
+    interview = date(2026, 12, 31)
+    wednesday = date(2026, 12, 2)
+    assert reminders.kinds_for_day(
+        wednesday, interview, has_items_today=False, missed_yesterday=0, reviews_due=True
+    ) == ["reviews_due"]
+    assert reminders.kinds_for_day(
+        wednesday, interview, has_items_today=True, missed_yesterday=0, reviews_due=True
+    ) == ["daily_agenda", "reviews_due"]
+    after = interview + timedelta(days=1)
+    assert (
+        reminders.kinds_for_day(after, interview, has_items_today=False, missed_yesterday=0,
+                                reviews_due=True) == []
+    )  # fmt: skip
+
+
 # --- due() over the database --------------------------------------------------------------
 
 
@@ -142,10 +158,13 @@ def test_due_uses_a_constant_number_of_queries(small_kb, django_assert_max_num_q
     with django_assert_max_num_queries(4):
         few = reminders.due(at(2026, 11, 30, 9))
     for index in range(40):
-        make_person(f"many{index}")
+        person = make_person(f"many{index}")
+        for slug in ("softmax", "bert", "k-means"):  # due reviews: a subquery, not a query
+            card(person, slug, at(2026, 11, 28, 9))
     with django_assert_max_num_queries(4):
         many = reminders.due(at(2026, 11, 30, 9))
     assert len(few) == 3 and len(many) == 43
+    assert sum(1 for found in many if "reviews_due" in found.kinds) == 40
 
 
 def test_disabled_or_channel_less_people_get_nothing(small_kb):
@@ -459,6 +478,152 @@ def test_each_section_of_the_digest_renders_in_text_and_html(small_kb, day, expe
         assert text in message["text"] and text in message["html"]
     assert message["html"].lstrip().startswith("<!doctype html>")
     assert message["json"]["plans"][0]["title"] in message["text"]
+
+
+# --- due reviews in the digest ------------------------------------------------------------
+
+
+def card(user, slug: str, due: datetime) -> MemoryCard:
+    """A card of `user`'s for `slug`, due at `due` (the digest reads only that)."""
+    return MemoryCard.objects.create(user=user, concept_slug=slug, state={}, due=due)
+
+
+def digest_of(user, now: datetime) -> dict:
+    """The digest due for `user` at `now`, claimed and rendered."""
+    reminders.claim(reminders.due(now), now)
+    return reminders.render(ReminderDelivery.objects.get(user=user))
+
+
+def test_the_digest_lists_reviews_due_by_the_end_of_the_day_most_overdue_first(small_kb):
+    ada = make_person("ada")  # UTC, 08:00; the plan's concepts are the llm-research ones
+    bob = make_person("bob")
+    card(ada, "softmax", at(2026, 11, 27, 10))  # Friday: three days overdue
+    card(ada, "bert", at(2026, 11, 30, 23, 30))  # tonight: due today
+    card(ada, "linear-algebra", at(2026, 11, 29, 12))  # yesterday
+    card(ada, "transformer", at(2026, 12, 1, 0))  # midnight: tomorrow's
+    card(ada, "k-means", at(2026, 11, 1, 0))  # long overdue, but no concept of this plan
+    card(bob, "self-attention", at(2026, 11, 29, 0))  # someone else's
+    message = digest_of(ada, at(2026, 11, 30, 9))
+    section = message["json"]["plans"][0]
+    assert section["reviews"] == [
+        {
+            "concept": "softmax",
+            "title": "Softmax",
+            "due": "2026-11-27T10:00:00+00:00",
+            "days_overdue": 3,
+            "overdue": "3 days overdue",
+        },
+        {
+            "concept": "linear-algebra",
+            "title": "Linear algebra",
+            "due": "2026-11-29T12:00:00+00:00",
+            "days_overdue": 1,
+            "overdue": "1 day overdue",
+        },
+        {
+            "concept": "bert",
+            "title": "Bert",
+            "due": "2026-11-30T23:30:00+00:00",
+            "days_overdue": 0,
+            "overdue": "due today",
+        },
+    ]
+    assert (section["reviews_due"], section["reviews_more"]) == (3, 0)
+    assert (
+        "Due for review (3):\n- Softmax (3 days overdue)\n- Linear algebra (1 day overdue)\n"
+        "- Bert (due today)\n" in message["text"]
+    )
+    html = message["html"]
+    assert "<p>Due for review (3):</p>" in html
+    for title, overdue in (("Softmax", "3 days"), ("Linear algebra", "1 day")):
+        assert f'<li>{title} <span style="color: #59636e">({overdue} overdue)</span></li>' in html
+    assert message["subject"].endswith(" · 3 reviews due")
+
+
+def test_due_reviews_follow_the_persons_day_not_utcs(small_kb):
+    kenji = make_person("kenji", tz="Asia/Tokyo", local="07:00")
+    card(kenji, "self-attention", at(2026, 11, 29, 14))  # Sunday 23:00 in Tokyo
+    card(kenji, "transformer", at(2026, 11, 29, 15, 30))  # Monday 00:30 in Tokyo
+    card(kenji, "softmax", at(2026, 11, 30, 14, 59))  # Monday 23:59 in Tokyo
+    card(kenji, "bert", at(2026, 11, 30, 15))  # Tuesday 00:00 in Tokyo: not today's
+    section = digest_of(kenji, at(2026, 11, 29, 23))["json"]["plans"][0]  # Monday 08:00
+    assert [(r["concept"], r["overdue"]) for r in section["reviews"]] == [
+        ("self-attention", "1 day overdue"),
+        ("transformer", "due today"),
+        ("softmax", "due today"),
+    ]
+
+
+def test_a_long_list_of_reviews_is_cut_with_and_n_more(small_kb, monkeypatch):
+    monkeypatch.setattr(reminders, "REVIEWS_SHOWN", 2)
+    ada = make_person("ada")
+    for day, slug in enumerate(["tokenization", "bert", "softmax", "transformer"], start=20):
+        card(ada, slug, at(2026, 11, day, 12))
+    message = digest_of(ada, at(2026, 11, 30, 9))
+    section = message["json"]["plans"][0]
+    assert [r["title"] for r in section["reviews"]] == ["Tokenization", "Bert"]
+    assert (section["reviews_due"], section["reviews_more"]) == (4, 2)
+    assert "- Bert (9 days overdue)\n  and 2 more\n" in message["text"]
+    assert "<li>and 2 more</li>" in message["html"]
+    assert message["subject"].endswith(" · 4 reviews due")
+
+
+def test_each_plan_lists_its_own_concepts_and_a_shared_one_counts_once(small_kb):
+    ada = make_person("ada", plan=False)
+    research = make_plan(ada, team="llm-research", days=10)
+    ranking = make_plan(ada, team="ads-ranking", days=12)
+    concepts = {
+        plan.pk: set(plan.items.exclude(concept_slug="").values_list("concept_slug", flat=True))
+        for plan in (research, ranking)
+    }
+    assert "softmax" in concepts[research.pk] & concepts[ranking.pk]
+    assert "k-means" in concepts[ranking.pk] - concepts[research.pk]
+    card(ada, "softmax", at(2026, 11, 29, 12))
+    card(ada, "k-means", at(2026, 11, 29, 12))
+    message = digest_of(ada, at(2026, 11, 30, 9))
+    reviews = {s["plan"]: [r["concept"] for r in s["reviews"]] for s in message["json"]["plans"]}
+    assert reviews == {research.pk: ["softmax"], ranking.pk: ["k-means", "softmax"]}
+    assert message["subject"].endswith(" · 2 reviews due")
+
+
+def test_reviews_due_are_worth_a_digest_on_a_day_with_nothing_else(small_kb):
+    ada = make_person("ada")
+    wednesday = at(2026, 12, 2, 9)  # 8 days before the interview: no countdown
+    PlanItem.objects.filter(plan__owner=ada, date__lte=wednesday.date()).update(status="done")
+    assert reminders.due(wednesday) == []
+    card(ada, "k-means", at(2026, 12, 1, 0))  # not a concept of the plan
+    tomorrow = card(ada, "softmax", at(2026, 12, 3, 0))  # due at midnight: tomorrow's
+    assert reminders.due(wednesday) == []
+    tomorrow.due = at(2026, 12, 2, 20)
+    tomorrow.save()
+    (found,) = reminders.due(wednesday)
+    assert found.kinds == {"reviews_due"}
+    (row_id,) = reminders.claim([found], wednesday)
+    assert reminders.deliver(row_id, now=wednesday) == "sent"
+    (message,) = mail.outbox
+    assert message.subject == "Today: 0 items · LLM research interview in 8 days · 1 review due"
+    assert "Due for review (1):\n- Softmax (due today)\n" in message.body
+
+
+def test_rendering_a_digest_runs_a_pinned_number_of_queries(small_kb, django_assert_num_queries):
+    """Plans, preference, items, resources, due reviews: the same five for any size."""
+    ada = make_person("ada")
+    card(ada, "softmax", at(2026, 11, 29, 0))
+    zoe = make_person("zoe")
+    for days in (8, 12):
+        make_plan(zoe, team="ads-ranking", days=days)
+    for slug in ("softmax", "bert", "k-means", "transformer", "tokenization"):
+        card(zoe, slug, at(2026, 11, 28, 0))
+    now = at(2026, 11, 30, 9)
+    reminders.claim(reminders.due(now), now)
+    deliveries = ReminderDelivery.objects.select_related("user")  # as deliver() reads it
+    one, three = deliveries.get(user=ada), deliveries.get(user=zoe)
+    with django_assert_num_queries(5):
+        small = reminders.render(one)
+    with django_assert_num_queries(5):
+        large = reminders.render(three)
+    assert len(small["json"]["plans"]) == 1 and len(large["json"]["plans"]) == 3
+    assert sum(s["reviews_due"] for s in large["json"]["plans"]) > 5
 
 
 # --- links in reminders -----------------------------------------------------------------------

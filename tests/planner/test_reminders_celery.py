@@ -1,4 +1,4 @@
-"""Reminders end to end on a real Redis and a real Celery worker.
+"""Reminders and the FSRS refit end to end on a real Redis and a real Celery worker.
 
 scripts/test starts a Redis server and exports REDIS_URL. Without one these
 tests skip on a developer machine and fail under CI=true, so CI never passes
@@ -7,6 +7,7 @@ by not running them.
 
 import hashlib
 import hmac
+import importlib.util
 import json
 import os
 import socket
@@ -19,14 +20,15 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
+from celery.schedules import crontab
 from django.core import mail
 from django.utils import timezone
 from kombu import Connection
 
-from planner import preferences, reminders, services
-from planner.models import Plan, ReminderDelivery
+from planner import memory_services, preferences, reminders, services
+from planner.models import FsrsParameters, MemoryCard, Plan, ReminderDelivery
 from planner.services import PlanInputs
-from planner.tasks import deliver_reminder, nudge
+from planner.tasks import deliver_reminder, nudge, refit_fsrs_parameters
 from prepgraph.celery import app
 from tests.planner.faults import make_person
 
@@ -135,6 +137,8 @@ def test_a_webhook_that_fails_twice_is_retried_from_the_outbox_and_delivered_sig
     url, received = hook
     settings.REMINDER_WEBHOOK_ALLOWED_HOSTS = ["127.0.0.1"]  # the receiver runs here
     preference = preferences.preference_update(user=person, email=False, webhook_url=url)
+    overdue = timezone.now() - timedelta(days=1)
+    MemoryCard.objects.create(user=person, concept_slug="softmax", state={}, due=overdue)
     report = reminders.dispatch(timezone.now(), nudge)
     (row_id,) = report.claimed
 
@@ -155,6 +159,15 @@ def test_a_webhook_that_fails_twice_is_retried_from_the_outbox_and_delivered_sig
     assert headers[reminders.SIGNATURE_HEADER] == f"sha256={expected}"
     assert abs(int(timestamp) - time.time()) < 60
     assert json.loads(body)["plans"][0]["plan"] == Plan.objects.get(owner=person).pk
+    assert json.loads(body)["plans"][0]["reviews"] == [
+        {
+            "concept": "softmax",
+            "title": "Softmax",
+            "due": overdue.isoformat(),
+            "days_overdue": 1,
+            "overdue": "1 day overdue",
+        }
+    ]
     assert json.loads(body)["delivery_id"] == str(delivery.uid)
     assert mail.outbox == []
 
@@ -220,3 +233,36 @@ def test_dispatch_task_runs_against_today(worker, person):
     assert result.id
     assert wait_for(lambda: ReminderDelivery.objects.filter(status="sent").exists())
     assert {d.local_date for d in ReminderDelivery.objects.all()} == {timezone.now().date()}
+
+
+def test_beat_refits_fsrs_parameters_daily_with_the_tasks_own_limits(settings):
+    entry = app.conf.beat_schedule["refit-fsrs-parameters"]
+    assert entry["task"] == "planner.tasks.refit_fsrs_parameters"
+    assert entry["schedule"] == crontab(hour=3, minute=17)
+    # A fit takes seconds: the reminders' one-minute limit must not apply to it.
+    assert refit_fsrs_parameters.time_limit == settings.FSRS_REFIT_TIME_LIMIT
+    assert refit_fsrs_parameters.time_limit > app.conf.task_time_limit
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("torch") is None,
+    reason="the FSRS optimizer extra (requirements-optimizer.txt: torch) is not installed",
+)
+def test_beats_refit_task_fits_on_the_worker(worker, small_kb):
+    """The task as beat sends it, by name, fitted by fsrs's optimizer on a worker."""
+    from django.contrib.auth import get_user_model
+
+    alice = get_user_model().objects.create_user("alice")
+    slugs = ["softmax", "self-attention", "transformer", "bert", "tokenization"]
+    start = timezone.now() - timedelta(days=30)
+    for i in range(memory_services.REFIT_MIN_RATINGS):
+        memory_services.rating_record(
+            user=alice,
+            concept_slug=slugs[i % len(slugs)],
+            rating=("good", "again", "hard", "easy")[i % 4],
+            when=start + (i // len(slugs)) * timedelta(days=1),
+        )
+    app.send_task("planner.tasks.refit_fsrs_parameters")
+    assert wait_for(lambda: FsrsParameters.objects.filter(user=alice).exists(), timeout=60)
+    row = FsrsParameters.objects.get(user=alice)
+    assert row.reviews_used == memory_services.REFIT_MIN_RATINGS and len(row.parameters) == 21
