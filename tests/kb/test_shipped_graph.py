@@ -1,6 +1,7 @@
 """The ML-interview graph we ship: it imports, is acyclic, passes --strict and covers the guide."""
 
 import re
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
@@ -232,3 +233,24 @@ def test_reimporting_the_shipped_graph_changes_nothing(shipped):
 def test_resources_are_web_links(shipped):
     for url in Resource.objects.values_list("url", flat=True):
         assert url.startswith(("https://", "http://")), url
+
+
+# CONTENT.md, "Team hours": with the ML engineer background a team's plan needs what four to
+# eight weeks at two to three hours a day hold. More than eight weeks at three hours a day
+# means the team's tracks weigh more than its loop asks.
+EIGHT_WEEKS_AT_THREE_HOURS = 8 * 7 * 3 * 60
+
+
+def test_every_team_fits_eight_weeks_of_preparation_for_an_ml_engineer(shipped):
+    from planner import services
+
+    monday = date(2026, 11, 30)
+    for team in TeamProfile.objects.order_by("slug").values_list("slug", flat=True):
+        inputs = services.PlanInputs(
+            team=team, background="ml-engineer", start=monday, interview=date(2026, 12, 3)
+        )
+        _, schedule = services.preview_plan(inputs, today=monday)
+        assert schedule.summary.needed_minutes <= EIGHT_WEEKS_AT_THREE_HOURS, (
+            team,
+            schedule.summary.needed_minutes / 60,
+        )
