@@ -240,10 +240,20 @@ class RatingAnswer:
     due: datetime  # in the plan's time zone
     text: str  # "Rated good · next review Thu 10 Dec", beside the buttons
     message: str  # "Next review of Attention: Thu 10 Dec.", after a redirect
+    review_days: list[date] = field(default_factory=list)  # the plan's reviews of it, moved
+    moved_text: str = ""  # "This plan reviews it on Thu 10 Dec." ('' when nothing moved)
+    revision: int | None = None  # the plan's revision after the move
 
 
-def rating_answer(plan: Plan, item_id: int, card: MemoryCard, rating: str) -> RatingAnswer:
-    """The answer to a rating of `plan`'s item (memory_services.item_rating_record's card)."""
+def rating_answer(
+    plan: Plan,
+    item_id: int,
+    card: MemoryCard,
+    rating: str,
+    moved: services.MovedReviews | None = None,
+) -> RatingAnswer:
+    """The answer to a rating of `plan`'s item (memory_services.item_rating_record's card),
+    with the days the plan's reviews of the concept moved to (services.reviews_after_rating)."""
     due = card.due.astimezone(services.zone(plan.timezone))
     today = services.local_today(plan.timezone)
     node = kb_graph.current_graph().nodes.get(card.concept_slug) or {}
@@ -256,8 +266,27 @@ def rating_answer(plan: Plan, item_id: int, card: MemoryCard, rating: str) -> Ra
         rating=rating,
         due=due,
         text=f"Rated {_rating_word(rating)} · next review {when}",
-        message=f"Next review of {title}: {when}.",
+        message=f"Next review of {title}: {when}.{_moved_text(moved, today)}",
+        review_days=sorted(set(moved.days)) if moved else [],
+        moved_text=_moved_text(moved, today).strip(),
+        revision=moved.revision if moved else None,
     )
+
+
+def _moved_text(moved: services.MovedReviews | None, today: date) -> str:
+    """' This plan reviews it on Thu 10 Dec and Sun 13 Dec.' ('' without a move).
+
+    The plan's days can differ from the due day: a review waits up to two days
+    for a day with room, and a final review goes as close to the interview as
+    there is room, where it is recalled best.
+    """
+    if not moved:
+        return ""
+    if not moved.days:
+        return " This plan has no room left to review it."
+    days = [day_text(day, today=today) for day in sorted(set(moved.days))]
+    listed = days[0] if len(days) == 1 else f"{', '.join(days[:-1])} and {days[-1]}"
+    return f" This plan reviews it on {listed}."
 
 
 # --- the plan list ---------------------------------------------------------------------------

@@ -315,7 +315,10 @@ def plan_item_rating(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
         return _rating_refused(
             request, plan, item_id, code=exc.code, message=exc.message, as_json=as_json
         )
-    answer = selectors.rating_answer(plan, item_id, card, rating)
+    moved = services.reviews_after_rating(
+        plan=plan, concept_slug=card.concept_slug, keep_item_id=item_id
+    )
+    answer = selectors.rating_answer(plan, item_id, card, rating, moved)
     if as_json:
         return JsonResponse(
             {
@@ -327,6 +330,9 @@ def plan_item_rating(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
                 "due_date": answer.due.date().isoformat(),
                 "text": answer.text,
                 "message": answer.message,
+                "review_days": [day.isoformat() for day in answer.review_days],
+                "moved_text": answer.moved_text,
+                "revision": answer.revision,
             }
         )
     messages.success(request, answer.message)

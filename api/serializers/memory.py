@@ -36,3 +36,10 @@ class RatingResultSerializer(SelfTestSerializer):
     last_review = serializers.DateTimeField()
     reps = serializers.IntegerField(help_text="Ratings of this concept so far.")
     lapses = serializers.IntegerField(help_text="Ratings of Again so far.")
+    review_days = serializers.ListField(
+        child=serializers.DateField(),
+        help_text="The days the plan's pending reviews of the concept are on now: the rating "
+        "moved them to where the concept is due (learning never moves). The plan's revision "
+        "goes up.",
+    )
+    revision = serializers.IntegerField(help_text="The plan's revision after the move.")

@@ -166,8 +166,8 @@ class PlanViewSet(
         parameters=[OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
         summary="Rate the self-test after a learn or review session (again, hard, good, easy)",
         description="Updates the memory model of the item's concept (FSRS) and logs the "
-        "rating. The answer is when the concept is next due (never after the interview) "
-        "and the prompts for its next self-test.",
+        "rating. The answer is when the concept is next due (never after the interview), "
+        "the days the plan's reviews of it moved to, and the prompts for its next self-test.",
     )
     @action(detail=True, methods=["post"], url_path=rf"items/(?P<item_id>{ID_REGEX})/rating")
     def rating(self, request: Request, pk: str, item_id: str) -> Response:
@@ -178,7 +178,13 @@ class PlanViewSet(
         card = memory_services.item_rating_record(
             user=request.user, plan=plan, item_id=int(item_id), rating=rating
         )
+        moved = planner_services.reviews_after_rating(
+            plan=plan, concept_slug=card.concept_slug, keep_item_id=int(item_id)
+        )
+        plan.refresh_from_db(fields=["revision"])
         data = {
+            "review_days": sorted(set(moved.days)) if moved else [],
+            "revision": plan.revision,
             "concept": card.concept_slug,
             "rating": rating,
             "due": card.due,

@@ -43,6 +43,13 @@ def test_rating_a_learn_item_answers_the_due_date_and_the_next_prompts(client_al
     assert 3 <= len(body["prompts"]) <= 5
     log = ReviewRating.objects.get()
     assert (log.plan_id, log.item_id, log.rating) == (plan.pk, item.pk, "good")
+    # The plan's reviews of the concept moved, and the revision says the plan changed.
+    plan.refresh_from_db()
+    assert body["revision"] == plan.revision == 2
+    pending = plan.items.filter(kind="review", concept_slug=item.concept_slug, status="pending")
+    assert body["review_days"] == sorted(
+        {day.isoformat() for day in pending.exclude(note="light").values_list("date", flat=True)}
+    )
 
 
 def test_the_interview_caps_the_next_review(client_alice, plan):
@@ -125,8 +132,12 @@ def test_rating_and_self_test_run_a_fixed_number_of_queries(client_alice, anon, 
         counts.append(len(queries))
     # Token, plan, item, concept, parameters, the locked card, its update, the log insert,
     # the prompts' concept and questions, and the transaction's savepoints; creating the
-    # card the first time adds its insert in a savepoint of its own.
-    assert counts == [15, 12, 12], counts
+    # card the first time adds its insert in a savepoint of its own. Then the move of the
+    # plan's reviews (services.reviews_after_rating): card, parameters, the locked plan,
+    # the reviews' delete (with its ratings set null), the days' items, the concept, the
+    # new reviews, the resized buffers, the emptied ones' delete, the revision and the
+    # plan's revision read back: the same count whatever the rating moved.
+    assert counts == [28, 26, 26], counts
     with CaptureQueriesContext(connection) as queries:
         assert anon.get("/api/v1/concepts/bert/self-test").status_code == 200
     assert len(queries) == 2

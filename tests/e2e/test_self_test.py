@@ -97,3 +97,42 @@ def test_a_self_test_by_keyboard_at_phone_width_and_without_javascript(
     day = said_day(MemoryCard.objects.get(user=user, concept_slug=slug), plan.timezone)
     expect(plain.get_by_role("status").first).to_contain_text("Next review of ")
     expect(plain.get_by_role("status").first).to_contain_text(f": {day}.")
+
+
+def test_a_rating_of_again_moves_the_plans_next_review_of_the_concept(
+    open_page, make_user, make_plan
+):
+    from datetime import timedelta
+
+    from planner.models import PlanItem
+
+    user = make_user("ada")
+    plan = make_plan(user)
+    page = open_page(user=user)
+    page.goto(f"/plans/{plan.pk}/")
+    item = self_tested(page).first
+    item_id = int(item.get_attribute("id")[5:])
+    slug = PlanItem.objects.get(pk=item_id).concept_slug
+    tomorrow = services.local_today(plan.timezone) + timedelta(days=1)
+    assert not PlanItem.objects.filter(
+        plan=plan, kind="review", concept_slug=slug, date=tomorrow
+    ).exists()
+
+    item.get_by_role("button", name=re.compile(r"^Done")).click()
+    block = item.locator("details[data-self-test]")
+    block.get_by_role("button", name=re.compile(r"^Again")).click()
+    day = selectors.day_text(tomorrow, today=services.local_today(plan.timezone))
+    expect(block.locator("[data-rating-result]")).to_have_text(f"Rated again · next review {day}")
+    moved = block.locator("[data-rating-moved]")
+    expect(moved).to_contain_text(f"This plan reviews it on {day}")
+
+    # The page marks on the plan's new revision: the next Done is taken, not refused.
+    other = page.locator("#today li.item").nth(1)
+    other.get_by_role("button", name=re.compile(r"^Done")).click()
+    expect(other).to_have_attribute("data-status", "done")
+
+    # Shown again, the days have the concept's review tomorrow.
+    moved.get_by_role("button", name="Show the days again").click()
+    review = page.locator(f"#day-{tomorrow.isoformat()} li.item.kind-review")
+    expect(review.filter(has_text=PlanItem.objects.get(pk=item_id).concept.title)).to_have_count(1)
+    assert_accessible(page, where="the plan page after a rating moved a review")

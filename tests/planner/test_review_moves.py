@@ -113,3 +113,27 @@ def test_moving_reviews_keeps_every_day_within_its_hours_and_touches_nothing_els
 def test_no_card_no_move(plan):
     item = first_learned(plan)
     assert services.reviews_after_rating(plan=plan, concept_slug=item.concept_slug) is None
+
+
+def test_rate_with_a_plan_says_where_its_reviews_moved(plan):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    item = first_learned(plan)
+    out = StringIO()
+    at = datetime.combine(item.date, time(20, 0), tzinfo=UTC).isoformat()
+    call_command(
+        "rate",
+        user=plan.owner.username,
+        concept=item.concept_slug,
+        rating="again",
+        plan=str(plan.pk),
+        at=at,
+        stdout=out,
+    )
+    lines = out.getvalue().splitlines()
+    moved_to = reviews_of(plan, item.concept_slug)
+    assert lines[-1].startswith(f"plan {plan.pk}: its reviews of {item.concept_slug} are now on ")
+    assert (item.date + timedelta(days=1)).isoformat() in lines[-1]
+    assert moved_to[0] == item.date + timedelta(days=1)

@@ -146,8 +146,21 @@ def test_a_fetch_answers_json_with_the_next_review_capped_at_the_interview(plan,
         "due": due.isoformat(),
         "due_date": due.date().isoformat(),
         "text": f"Rated easy · next review {next_review(card)}",
-        "message": f"Next review of {title}: {next_review(card)}.",
+        "message": answer["message"],
+        "review_days": answer["review_days"],
+        "moved_text": answer["moved_text"],
+        "revision": plan.revision + 1,
     }
+    # The plan's reviews of it moved: the final one as close to the interview as there is
+    # room, where it is recalled best, and none before its next review is due.
+    moved = [date.fromisoformat(day) for day in answer["review_days"]]
+    assert moved and all(due.date() <= day < plan.interview_at.date() for day in moved)
+    said = " and ".join(selectors.day_text(day, today=moved[0]) for day in moved)
+    assert answer["moved_text"] == f"This plan reviews it on {said}."
+    assert (
+        answer["message"]
+        == f"Next review of {title}: {next_review(card)}. " + (answer["moved_text"])
+    )
     assert card.due <= plan.interview_at
     assert ReviewRating.objects.get().item == item
 

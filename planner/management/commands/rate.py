@@ -3,7 +3,8 @@
     manage.py rate --user alice --concept self-attention --rating good --plan 12
 
 The rating updates the person's card for the concept and is logged; with
---plan the next review is capped at that plan's interview. Bad input names
+--plan the next review is capped at that plan's interview, and the plan's pending
+reviews of the concept move to where it is now due. Bad input names
 its flag and changes nothing.
 """
 
@@ -19,7 +20,7 @@ from planner import memory_services
 from planner.domain import PlanInputError
 from planner.memory import RATINGS
 from planner.models import Plan
-from planner.services import zone
+from planner.services import reviews_after_rating, zone
 
 
 class Command(KnowledgeBaseCommand):
@@ -56,6 +57,12 @@ class Command(KnowledgeBaseCommand):
             f"{o['concept']}: rated {o['rating']}; next review {due:%Y-%m-%d %H:%M %Z} "
             f"(rating {card.reps}, {card.lapses} forgotten)"
         )
+        if plan is not None:
+            rated_on = card.last_review.astimezone(zone(plan.timezone)).date()
+            moved = reviews_after_rating(plan=plan, concept_slug=o["concept"], today=rated_on)
+            days = sorted(set(moved.days)) if moved else []
+            listed = ", ".join(day.isoformat() for day in days) or "none (no room left)"
+            self.stdout.write(f"plan {plan.pk}: its reviews of {o['concept']} are now on {listed}")
 
     @staticmethod
     def _plan(raw: str | None, user) -> Plan | None:

@@ -139,6 +139,24 @@
     }
     var said = form.closest("details").querySelector("[data-self-test-said]");
     if (said) { said.textContent = " \u00b7 " + answer.text; }
+    // The rating moved the plan's reviews of the concept: say where, with a reload to see
+    // them in the days, and mark on the new revision (the days this page shows are kept).
+    var moved = form.querySelector("[data-rating-moved]");
+    if (moved && answer.moved_text) {
+      moved.textContent = answer.moved_text + " ";
+      var reload = document.createElement("button");
+      reload.type = "button";
+      reload.className = "link";
+      reload.textContent = "Show the days again";
+      reload.addEventListener("click", function () { window.location.reload(); });
+      moved.appendChild(reload);
+      moved.hidden = false;
+    }
+    if (answer.revision) {
+      document.querySelectorAll("input[name=revision]").forEach(function (input) {
+        input.value = answer.revision;
+      });
+    }
     announce(answer.message);
     submitter.focus();
   }
