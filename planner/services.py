@@ -907,7 +907,7 @@ def _rebalance_buffers(
         last_order[row.date] = max(last_order.get(row.date, 0), row.order)
         if row.kind == ItemKind.BUFFER and row.status == ItemStatus.PENDING:
             buffers[row.date] = row
-    placed, new_rows = [], []
+    placed, new_rows, resized, dropped = [], [], [], []
     for day in days:
         for offset, item in enumerate(day.items, start=1):
             placed.append(day.date)
@@ -930,10 +930,13 @@ def _rebalance_buffers(
         if free >= MIN_BUFFER_MINUTES and not day.interview_day:
             if buffer.minutes != free:
                 buffer.minutes = free
-                buffer.save(update_fields=["minutes"])
+                resized.append(buffer)
         else:
-            buffer.delete()
+            dropped.append(buffer.pk)
+    # At most three writes, however many days changed.
     PlanItem.objects.bulk_create(new_rows)
+    PlanItem.objects.bulk_update(resized, ["minutes"])
+    PlanItem.objects.filter(pk__in=dropped).delete()
     return placed
 
 
