@@ -60,6 +60,16 @@ class ImportReport:
     unchanged: Counter = field(default_factory=Counter)
     links_changed: bool = False
     dry_run: bool = False
+    # Rows counted unchanged so far, by section: a change to their links (a team's
+    # tracks, a track's weights) makes them updated after all.
+    unchanged_ids: dict[str, set[int]] = field(default_factory=dict)
+
+    def relinked(self, section: str, owner_ids: set[int]) -> None:
+        """Count as updated the `section` rows whose links changed though their fields did not."""
+        moved = owner_ids & self.unchanged_ids.get(section, set())
+        self.unchanged[section] -= len(moved)
+        self.updated[section] += len(moved)
+        self.unchanged_ids[section] = self.unchanged_ids.get(section, set()) - moved
 
     @property
     def changed(self) -> bool:
@@ -250,6 +260,7 @@ def _upsert(
             to_update.append(row)
         else:
             report.unchanged[section] += 1
+            report.unchanged_ids.setdefault(section, set()).add(row.pk)
     model.objects.bulk_create(to_create)
     if to_update:
         model.objects.bulk_update(to_update, sorted(fields))
@@ -261,20 +272,36 @@ def _upsert(
     }
 
 
-def _replace_links(through, owner_field: str, owners: Iterable[Any], rows: list[Any]) -> bool:
-    """Replace the link rows of `owners` with `rows`; True if anything changed."""
+def _replace_links(
+    through,
+    owner_field: str,
+    owners: Iterable[Any],
+    rows: list[Any],
+    report: ImportReport,
+    section: str,
+) -> None:
+    """Replace the link rows of `owners` with `rows`; owners whose links changed count as
+    updated in `section` (their own fields may be as they were)."""
     owner_ids = [o.pk for o in owners]
     columns = [f.attname for f in through._meta.concrete_fields if not f.primary_key]
 
-    def signature(items) -> set[tuple]:
-        return {tuple(getattr(item, c) for c in columns) for item in items}
+    def signatures(items) -> dict[int, set[tuple]]:
+        found: dict[int, set[tuple]] = {}
+        for item in items:
+            found.setdefault(getattr(item, owner_field), set()).add(
+                tuple(getattr(item, c) for c in columns)
+            )
+        return found
 
-    current = list(through.objects.filter(**{f"{owner_field}__in": owner_ids}))
-    if signature(current) == signature(rows):
-        return False
+    current = signatures(through.objects.filter(**{f"{owner_field}__in": owner_ids}))
+    wanted = signatures(rows)
+    changed = {owner for owner in owner_ids if current.get(owner) != wanted.get(owner)}
+    if not changed:
+        return
     through.objects.filter(**{f"{owner_field}__in": owner_ids}).delete()
     through.objects.bulk_create(rows)
-    return True
+    report.links_changed = True
+    report.relinked(section, changed)
 
 
 def _hours(value: float | None) -> Decimal | None:
@@ -350,7 +377,7 @@ def _write(data: Interchange, report: ImportReport) -> None:
         for c in data.concepts
         for s in c.stages
     ]
-    report.links_changed |= _replace_links(through, "concept_id", concepts.values(), stage_rows)
+    _replace_links(through, "concept_id", concepts.values(), stage_rows, report, "concepts")
     all_concepts = {
         c.slug: c
         for c in Concept.objects.filter(
@@ -410,7 +437,7 @@ def _write_resources(data: Interchange, concepts: dict[str, Concept], report: Im
         for r in data.resources
         for slug in r.concepts
     ]
-    report.links_changed |= _replace_links(through, "resource_id", resources.values(), rows)
+    _replace_links(through, "resource_id", resources.values(), rows, report, "resources")
 
 
 def _write_questions(
@@ -438,7 +465,7 @@ def _write_questions(
         for q in data.questions
         for slug in q.concepts
     ]
-    report.links_changed |= _replace_links(through, "question_id", questions.values(), rows)
+    _replace_links(through, "question_id", questions.values(), rows, report, "questions")
 
 
 def _write_tracks_and_teams(
@@ -460,7 +487,7 @@ def _write_tracks_and_teams(
         for t in data.tracks
         for w in t.concepts
     ]
-    report.links_changed |= _replace_links(TrackConcept, "track_id", tracks.values(), rows)
+    _replace_links(TrackConcept, "track_id", tracks.values(), rows, report, "tracks")
     teams = _upsert(
         TeamProfile,
         data.teams,
@@ -475,13 +502,13 @@ def _write_tracks_and_teams(
         for t in data.teams
         for w in t.tracks
     ]
-    report.links_changed |= _replace_links(TeamTrack, "team_id", teams.values(), track_rows)
+    _replace_links(TeamTrack, "team_id", teams.values(), track_rows, report, "teams")
     loop_rows = [
         LoopStage(team=teams[t.slug], stage=stages[step.stage], order=order, minutes=step.minutes)
         for t in data.teams
         for order, step in enumerate(t.loop, start=1)
     ]
-    report.links_changed |= _replace_links(LoopStage, "team_id", teams.values(), loop_rows)
+    _replace_links(LoopStage, "team_id", teams.values(), loop_rows, report, "teams")
 
 
 def _write_backgrounds(
@@ -507,7 +534,7 @@ def _write_backgrounds(
             for b in data.backgrounds
             for slug in getattr(b, field_name)
         ]
-        report.links_changed |= _replace_links(through, "background_id", backgrounds.values(), rows)
+        _replace_links(through, "background_id", backgrounds.values(), rows, report, "backgrounds")
 
 
 def import_text(text: str | bytes, *, dry_run: bool = False) -> ImportReport:

@@ -125,6 +125,24 @@ def test_reimport_updates_by_slug_and_replaces_links():
     assert Concept.objects.count() == 3
 
 
+def test_a_record_whose_links_alone_changed_is_reported_updated():
+    io.import_text(json.dumps(SMALL))
+
+    def edit(data):
+        data["teams"][0]["tracks"][0]["weight"] = 0.5  # a team's weight for a track
+        data["tracks"][0]["concepts"][0]["weight"] = 0.3  # a track's weight for a concept
+        data["questions"][0]["concepts"] = [data["concepts"][-1]["slug"]]
+
+    report = io.import_text(json.dumps(with_change(edit)))
+    assert report.changed and report.links_changed
+    for section in ("teams", "tracks", "questions"):
+        assert report.updated[section] == 1, section
+        assert f"{section}: 0 created, 1 updated" in "\n".join(report.lines())
+    assert report.updated["concepts"] == 0  # their own links did not change
+    again = io.import_text(json.dumps(with_change(edit)))
+    assert not again.changed and sum(again.updated.values()) == 0
+
+
 def test_export_then_import_round_trips():
     io.import_text(json.dumps(SMALL))
     exported = io.export_json()
