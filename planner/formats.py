@@ -69,6 +69,9 @@ def _resources_and_questions(
     return resources, questions, tests
 
 
+NO_QUESTION_NOTE = "no interview question fits yet: answer its self-test prompts aloud"
+
+
 def _days(
     graph: nx.DiGraph,
     day_meta: list[dict],
@@ -79,8 +82,9 @@ def _days(
 ) -> list[dict[str, Any]]:
     """The day list with titles, resources for learning and questions for practice.
 
-    A practice item asks only questions whose every concept is known or learned
-    by that day (never one about a cut concept or one still to come), each
+    A practice item asks only questions whose every concept is learned by that
+    day or known (a prerequisite of something the plan studies: never a cut
+    concept, one still to come, or one the plan does not touch at all), each
     question once in the plan. First come the questions of the loop stages the
     plan rehearses with mocks, then those of the team's other stages (an
     ML-coding question for a team that codes), and within a stage those about
@@ -110,6 +114,19 @@ def _days(
         if i["kind"] == "learn"
     }
     not_learned = set(cut)
+    # Studied here by that day: learned to its last session, or refreshed (shaky).
+    ready_on = dict(learned_on)
+    for when, day_items in sorted(by_date.items()):
+        for i in day_items:
+            if i["kind"] == "review" and i["note"].startswith("shaky") and i["concept"]:
+                ready_on.setdefault(i["concept"], when)
+    studied = {slug for slug in ready_on if slug in graph}
+    # What a candidate may be asked about without studying it here: what the plan rests on.
+    known = kb_graph.known_closure(graph, studied) - studied - not_learned
+
+    def ready(slug: str, day: str) -> bool:
+        return slug in known or ("" < ready_on.get(slug, "") <= day)
+
     asked: set[str] = set()
     days = []
     for meta in day_meta:
@@ -125,13 +142,12 @@ def _days(
                     q
                     for q in questions.get(slug, [])
                     if q["slug"] not in asked
-                    and not any(
-                        other in not_learned or learned_on.get(other, "") > meta["date"]
-                        for other in tests[q["slug"]]
-                    )
+                    and all(ready(other, meta["date"]) for other in tests[q["slug"]])
                 ][: core.MAX_PRACTICE_QUESTIONS]
                 asked |= {q["slug"] for q in fitting}
                 item["questions"] = fitting
+                if not fitting:
+                    item["note"] = NO_QUESTION_NOTE
         days.append({**meta, "items": day_items})
     return days
 

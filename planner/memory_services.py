@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -99,6 +99,9 @@ def _check_target(
     return plan
 
 
+RATING_CLOCK_SKEW = timedelta(minutes=5)  # a client's clock a little ahead is not the future
+
+
 def rating_record(
     *,
     user,
@@ -115,9 +118,12 @@ def rating_record(
     last review, and a review in the past would rewrite history.
     """
     memory.check_rating(rating)
-    when = when or dj_timezone.now()
+    now = dj_timezone.now()
+    when = when or now
     if dj_timezone.is_naive(when):
         raise RatingInputError("at", f"{when.isoformat()} has no time zone")
+    if when > now + RATING_CLOCK_SKEW:  # a self-test not taken yet would rewrite the future
+        raise RatingInputError("at", f"{when.isoformat()} is in the future")
     plan = _check_target(user=user, concept_slug=concept_slug, plan=plan, item=item)
     if not Concept.objects.filter(slug=concept_slug).exists():
         raise _unknown_concept(concept_slug)

@@ -825,10 +825,12 @@ def reviews_after_rating(
     (never a shaky refresher, the interview day's light review or the item
     just rated, `keep_item_id`) are removed, and planner.reviews places the
     chain again in the time the days have left, buffers giving way. None when
-    the plan's owner has no card for the concept.
+    the plan's owner has no card for the concept or the plan does not study it.
     """
     card_row = MemoryCard.objects.filter(user=plan.owner_id, concept_slug=concept_slug).first()
     if card_row is None or not card_row.state:
+        return None
+    if not plan.items.filter(concept_slug=concept_slug).exists():
         return None
     inputs = plan_inputs(plan)
     today = today or local_today(plan.timezone)

@@ -451,10 +451,7 @@ def rate(*args: str) -> str:
 def test_rate_prints_the_next_review(plan, alice):
     out = rate("--user", "alice", "--concept", "softmax", "--rating", "good",
                "--at", "2026-03-02T18:00:00")  # fmt: skip
-    assert (
-        out.strip()
-        == "softmax: rated good; next review 2026-03-04 18:00 UTC (rating 1, 0 forgotten)"
-    )
+    assert out.strip() == "softmax: rated good; next review 2026-03-04 18:00 UTC (1 rating so far)"
     out = rate("--user", "alice", "--concept", "bert", "--rating", "easy", "--plan", str(plan.pk),
                "--at", "2026-03-02T18:00")  # fmt: skip
     assert "next review 2026-03-05 09:00 UTC" in out  # the interview

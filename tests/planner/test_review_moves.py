@@ -9,7 +9,7 @@ from planner.models import ItemKind, ItemStatus, PlanItem
 from planner.reviews import REFRESHER_NOTE
 from planner.services import PlanInputs
 
-MONDAY = date(2026, 11, 30)
+MONDAY = date(2026, 3, 2)  # a past Monday: ratings in the future are refused
 
 
 @pytest.fixture
@@ -134,6 +134,26 @@ def test_rate_with_a_plan_says_where_its_reviews_moved(plan):
     )
     lines = out.getvalue().splitlines()
     moved_to = reviews_of(plan, item.concept_slug)
-    assert lines[-1].startswith(f"plan {plan.pk}: its reviews of {item.concept_slug} are now on ")
+    assert lines[0].endswith("(1 rating so far, 1 of them Again)")
+    assert lines[-1].startswith(f"plan {plan.pk} reviews {item.concept_slug} on ")
     assert (item.date + timedelta(days=1)).isoformat() in lines[-1]
     assert moved_to[0] == item.date + timedelta(days=1)
+
+
+def test_a_rating_in_the_future_is_refused_and_changes_nothing(plan):
+    from django.utils import timezone
+
+    from planner.memory import RatingInputError
+    from planner.models import MemoryCard
+
+    item = first_learned(plan)
+    with pytest.raises(RatingInputError) as refused:
+        memory_services.rating_record(
+            user=plan.owner,
+            concept_slug=item.concept_slug,
+            rating="good",
+            when=timezone.now() + timedelta(hours=1),
+            plan=plan,
+        )
+    assert refused.value.field == "at" and "is in the future" in refused.value.message
+    assert not MemoryCard.objects.exists()

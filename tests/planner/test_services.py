@@ -655,6 +655,33 @@ def test_practice_asks_a_question_only_once_its_concepts_are_learned_and_only_on
     assert len(asked) == len(set(asked))
 
 
+def test_practice_never_asks_about_a_concept_the_plan_does_not_touch(small_kb):
+    """A question that also tests PPO, which no track of the team weighs and nothing in the
+    plan rests on, is never asked; a practice item left without a question says so."""
+    from kb.models import Concept, InterviewStage, Question
+
+    ppo = Concept.objects.create(slug="ppo", title="PPO", area="rl", hours=2)
+    question = Question.objects.create(
+        slug="bert-rlhf",
+        text="Fine-tune BERT with PPO.",
+        stage=InterviewStage.objects.get(slug="ml-concepts"),
+    )
+    question.concepts.set([ppo, Concept.objects.get(slug="bert")])
+    Question.objects.filter(slug="what-is-bert").delete()
+    for payload in (
+        formats.preview_payload(*services.preview_plan(inputs(), today=MONDAY)),
+        formats.plan_payload(services.create_plan(inputs=inputs(), today=MONDAY)),
+    ):
+        practice = [
+            item
+            for day in payload["days"]
+            for item in day["items"]
+            if item["kind"] == "practice" and item["concept"] == "bert"
+        ]
+        assert practice and all(item["questions"] == [] for item in practice)
+        assert all(item["note"] == formats.NO_QUESTION_NOTE for item in practice)
+
+
 def test_practice_asks_first_what_the_team_stages_and_tracks_weigh(small_kb):
     """bert's questions: the team's own stage before one it never holds, then by what the
     team's tracks weigh (transformer 0.9 over tokenization 0.5 over nothing else)."""

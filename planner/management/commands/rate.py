@@ -53,16 +53,21 @@ class Command(KnowledgeBaseCommand):
             raise CommandError(f"--{exc.message}") from exc
         tz = zone(plan.timezone) if plan else (when.tzinfo if when else UTC)
         due = card.due.astimezone(tz)
+        again = f", {card.lapses} of them Again" if card.lapses else ""
         self.stdout.write(
             f"{o['concept']}: rated {o['rating']}; next review {due:%Y-%m-%d %H:%M %Z} "
-            f"(rating {card.reps}, {card.lapses} forgotten)"
+            f"({card.reps} rating{'s' if card.reps != 1 else ''} so far{again})"
         )
         if plan is not None:
             rated_on = card.last_review.astimezone(zone(plan.timezone)).date()
             moved = reviews_after_rating(plan=plan, concept_slug=o["concept"], today=rated_on)
-            days = sorted(set(moved.days)) if moved else []
-            listed = ", ".join(day.isoformat() for day in days) or "none (no room left)"
-            self.stdout.write(f"plan {plan.pk}: its reviews of {o['concept']} are now on {listed}")
+            if moved is None:
+                self.stdout.write(f"plan {plan.pk} does not study {o['concept']}: no review moved")
+            elif not moved.days:
+                self.stdout.write(f"plan {plan.pk}: no room left to review {o['concept']}")
+            else:
+                listed = ", ".join(day.isoformat() for day in sorted(set(moved.days)))
+                self.stdout.write(f"plan {plan.pk} reviews {o['concept']} on {listed}")
 
     @staticmethod
     def _plan(raw: str | None, user) -> Plan | None:
