@@ -116,13 +116,15 @@ def test_the_frontier_is_exactly_what_is_unknown_and_unblocked(graph, data):
         ({"area": "interviewing", "hours": 6.0, "stages": ("research-talk",)}, 0.9, 2.43),
         ({"area": "interviewing", "hours": 3.0, "stages": ("behavioral",)}, 1.0, 1.5),
         ({"area": "interviewing", "hours": 1.0, "stages": ("behavioral",)}, 1.0, 1.0),  # floor
-        ({"area": "interviewing", "hours": 12.0, "stages": ("ml-coding",)}, 1.0, 3.0),  # cap
+        ({"area": "interviewing", "hours": 12.0, "stages": ("research-talk",)}, 1.0, 3.0),  # cap
+        # Coding drills: knowledge topics and mocks prepare those rounds too; one topic.
+        ({"area": "interviewing", "hours": 12.0, "stages": ("ml-coding",)}, 1.0, 1.0),
         # Asked in two stages: general preparation, valued as a topic.
         ({"area": "interviewing", "hours": 2.0, "stages": ("behavioral", "hiring-manager")}, 1, 1),
-        ({"area": "interviewing", "hours": None, "stages": ("ml-coding",)}, 0.5, 0.25),
+        ({"area": "interviewing", "hours": None, "stages": ("research-talk",)}, 0.5, 0.25),
     ],
 )
-def test_a_practice_concept_is_worth_one_topic_per_two_hours_up_to_three(
+def test_rehearsing_the_candidates_own_work_is_worth_one_topic_per_two_hours_up_to_three(
     attrs, relevance, expected
 ):
     assert target_value(attrs, relevance) == pytest.approx(expected)
