@@ -319,8 +319,9 @@ def tier_line(summary: dict[str, Any]) -> str:
 
 
 def recall_line(summary: dict[str, Any]) -> str:
-    """'Recall on interview day, forecast: 94% of topics' content if you keep to the plan
-    (62% without its reviews); core 95%, important 91%; 2 under the 90% target'."""
+    """'Recall forecast for the interview morning, if you do every review and rate it Good:
+    94% of the 31 topics you study, refresh or have rated (62% without the reviews); core
+    95%, important 91%; 2 below the 90% target'."""
     recall = summary.get("recall") or {}
     groups = [g for g in recall.get("groups", []) if g["concepts"]]
     overall = next((g for g in groups if g["kind"] == "overall"), None)
@@ -328,9 +329,9 @@ def recall_line(summary: dict[str, Any]) -> str:
         return ""
     tiers = ", ".join(f"{g['name']} {g['with_plan']:.0%}" for g in groups if g["kind"] == "tier")
     line = (
-        f"Recall forecast for the interview: {overall['with_plan']:.0%} over "
-        f"{overall['concepts']} topics if you keep to the plan "
-        f"({overall['without_reviews']:.0%} without its reviews); {tiers}"
+        f"Recall forecast for the interview morning, if you do every review and rate it "
+        f"Good: {overall['with_plan']:.0%} of the {overall['concepts']} topics you study, "
+        f"refresh or have rated ({overall['without_reviews']:.0%} without the reviews); {tiers}"
     )
     if overall["below_target"]:
         line += f"; {overall['below_target']} below the {recall['target_retention']:.0%} target"

@@ -792,3 +792,23 @@ def test_a_split_concepts_resources_are_shared_out_over_its_parts():
     assert shares == [["a", "b"], ["b"], ["b", "c"]]
     whole = formats._resources_for_part(found, {"part": None, "parts": None})
     assert whole == found
+
+
+def test_the_plan_says_its_recall_forecast_per_tier_and_track_in_every_format(small_kb):
+    resolved, schedule = services.preview_plan(inputs(), today=MONDAY)
+    payload = formats.preview_payload(resolved, schedule)
+    recall = payload["summary"]["recall"]
+    groups = {(g["kind"], g["name"]): g for g in recall["groups"]}
+    assert {kind for kind, _ in groups} == {"tier", "track", "overall"}
+    assert groups[("track", "nlp")]["title"] == "NLP"
+    overall = groups[("overall", "overall")]
+    assert 0 < overall["without_reviews"] < overall["with_plan"] <= 1
+    assert overall["concepts"] == len(recall["concepts"]) - sum(
+        1 for slug in recall["concepts"] if slug not in resolved.request.relevance
+    )
+    line = formats.recall_line(payload["summary"])
+    assert line.startswith("Recall forecast for the interview morning, if you do every review")
+    assert f"{overall['with_plan']:.0%} of the {overall['concepts']} topics" in line
+    for text in (formats.to_table(payload), formats.to_markdown(payload)):
+        assert line in text
+        assert f"  NLP: {groups[('track', 'nlp')]['with_plan']:.0%}" in text
