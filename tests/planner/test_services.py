@@ -812,3 +812,17 @@ def test_the_plan_says_its_recall_forecast_per_tier_and_track_in_every_format(sm
     for text in (formats.to_table(payload), formats.to_markdown(payload)):
         assert line in text
         assert f"  NLP: {groups[('track', 'nlp')]['with_plan']:.0%}" in text
+
+
+def test_a_previewed_calendar_is_stamped_with_its_first_day_not_the_interview(small_kb):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command(
+        "plan", "--team", "llm-research", "--interview", "2026-12-14", "--start", "2026-11-30",
+        "--format", "ics", stdout=out,
+    )  # fmt: skip
+    stamps = {line for line in out.getvalue().splitlines() if line.startswith("DTSTAMP")}
+    assert stamps == {"DTSTAMP:20261130T000000Z"}

@@ -5,7 +5,7 @@ plans, planner.formats renders. Without --save nothing is written.
 """
 
 import json
-from datetime import date, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -117,7 +117,10 @@ class Command(KnowledgeBaseCommand):
             resolved, schedule = services.preview_plan(inputs)
             payload = formats.preview_payload(resolved, schedule)
             key = calendar.preview_key(payload)
-            stamp = resolved.interview_at
+            # DTSTAMP says when the calendar was made: the plan's first day, not the clock,
+            # so the same request prints the same file (and never a stamp in the future
+            # of the events, as the interview's time was).
+            stamp = datetime.combine(resolved.request.start, time.min, tzinfo=UTC)
         text = self._render(payload, o["format"], key, stamp)
         if o["output"]:
             Path(o["output"]).write_text(text, encoding="utf-8")
