@@ -75,10 +75,28 @@ def _explain(item: str, cue: str) -> str:
     return f"Explain {item}."
 
 
+def _two_minutes(title: str) -> str:
+    """The opening prompt. A title that names an activity ("Explaining your research
+    simply", "Structuring the research job talk") is something to do, not to explain."""
+    words = title.split()
+    if len(words) > 1 and words[0].endswith("ing") and words[1] in _ACTIVITY_OBJECTS:
+        activity = f"{title[0].lower()}{title[1:]}"
+        return (
+            f"In two minutes, without notes: how would you go about {activity}, "
+            "and why does it matter in the interview?"
+        )
+    return f"Explain {title} in two minutes, without notes: what it is and why it matters."
+
+
+# "Explaining your research", "Structuring the job talk", "Handling questions ...": the
+# word after an -ing that makes the title an activity ("Scaling laws" stays a topic).
+_ACTIVITY_OBJECTS = frozenset({"your", "the", "a", "an", "questions", "what", "how"})
+
+
 def summary_prompts(title: str, summary: str) -> list[str]:
     """What the summary says one should be able to explain, as prompts (the two-minute
     explanation first)."""
-    prompts = [f"Explain {title} in two minutes, without notes: what it is and why it matters."]
+    prompts = [_two_minutes(title)]
     for sentence in _sentences(summary):
         cue = _CUE.match(sentence)
         if cue is None:

@@ -237,6 +237,16 @@ def test_prompts_put_interview_questions_first_then_what_the_summary_asks():
     ]
 
 
+def test_an_activity_is_opened_as_something_to_do_not_to_explain():
+    opening = prompts.self_test_prompts("Explaining your research simply", "", [])[0]
+    assert opening == (
+        "In two minutes, without notes: how would you go about explaining your research "
+        "simply, and why does it matter in the interview?"
+    )
+    topic = prompts.self_test_prompts("Scaling laws", "", [])[0]
+    assert topic.startswith("Explain Scaling laws in two minutes")
+
+
 def test_prompts_are_three_to_five_with_at_most_three_questions_and_no_repeats():
     many = [f"Question {i}?" for i in range(8)]
     got = prompts.self_test_prompts("Adam", SUMMARY, many)
