@@ -133,11 +133,12 @@ def test_rating_and_self_test_run_a_fixed_number_of_queries(client_alice, anon, 
     # Token, plan, item, concept, parameters, the locked card, its update, the log insert,
     # the prompts' concept and questions, and the transaction's savepoints; creating the
     # card the first time adds its insert in a savepoint of its own. Then the move of the
-    # plan's reviews (services.reviews_after_rating): card, parameters, the locked plan,
+    # plan's reviews (services.reviews_after_rating): card, whether the plan studies it,
+    # parameters, the locked plan,
     # the reviews' delete (with its ratings set null), the days' items, the concept, the
     # new reviews, the resized buffers, the emptied ones' delete, the revision and the
     # plan's revision read back: the same count whatever the rating moved.
-    assert counts == [28, 26, 26], counts
+    assert counts == [29, 27, 27], counts
     with CaptureQueriesContext(connection) as queries:
         assert anon.get("/api/v1/concepts/bert/self-test").status_code == 200
     assert len(queries) == 2
