@@ -205,13 +205,57 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
-# --- Caches and the account forms' rate limits (web/limits.py) ---------------------------
-# Per process by default (nothing to start); CACHE_URL=redis://... shares the counts
-# between processes, as a deployment with several web processes needs.
-CACHE_URL = os.environ.get("CACHE_URL", "")
+# --- Caches: the API throttles' and the account forms' rate counts ----------------------
+# DRF's throttles (api/throttling.py) and django-ratelimit (web/limits.py) count in the
+# default cache. With several web processes the counts must be shared, or each process
+# would allow the full rate. So: CACHE_URL if set; else, when REDIS_URL is set in the
+# environment, that Redis; else a per-process cache (nothing to start on a laptop). Only
+# an explicit REDIS_URL counts: its default is the Celery broker's alone, and a web process must
+# not need a Redis just because the broker has a default address.
+REDIS_URL_SET = bool(os.environ.get("REDIS_URL", "").strip())
+REDIS_URL = os.environ.get("REDIS_URL", "").strip() or "redis://127.0.0.1:6379/0"
+
+
+def redis_cache_url(broker_url: str) -> str:
+    """`broker_url` moved to the next Redis database: the cache's own.
+
+    Django's RedisCache.clear() is FLUSHDB. On the broker's database it would drop
+    Celery's queues and kombu's routing tables (publishing then fails with "Cannot
+    route message"), so the cache never shares the broker's database.
+    """
+    from urllib.parse import parse_qsl, urlencode, urlsplit
+
+    parts = urlsplit(broker_url)
+    query = dict(parse_qsl(parts.query))
+    raw_db = query.pop("db", "") or parts.path.strip("/") or "0"
+    try:
+        db = int(raw_db)
+    except ValueError:
+        raise ImproperlyConfigured(f"REDIS_URL has no valid database number: {raw_db!r}") from None
+    if db >= 15:  # a stock Redis has databases 0-15
+        raise ImproperlyConfigured(
+            f"REDIS_URL uses database {db}, so the cache has no next one to use; "
+            "set CACHE_URL to a Redis database of its own"
+        )
+    if parts.scheme == "unix":  # unix:///path/to/socket?db=N
+        path, query = parts.path, {**query, "db": str(db + 1)}
+    else:
+        path = f"/{db + 1}"
+    return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+CACHE_URL = os.environ.get("CACHE_URL", "").strip() or (
+    redis_cache_url(REDIS_URL) if REDIS_URL_SET else ""
+)
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "prepgraph",
+            # A hung Redis fails the request within seconds instead of holding a worker.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -237,8 +281,6 @@ WHITENOISE_USE_FINDERS = True
 # Until someone runs collectstatic, STATIC_ROOT does not exist, and the finders serve
 # everything anyway: whitenoise's warning about it says nothing useful.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 LOGGING = {
     "version": 1,
