@@ -339,7 +339,19 @@ def env_rate(name: str, default: str) -> str:
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 API_IMPORT_MAX_BYTES = env_int("API_IMPORT_MAX_BYTES", 16 * 1024 * 1024)
 
+# Reverse proxies in front of the web processes, each appending the address it saw to
+# X-Forwarded-For. 0 (no proxy): the client is REMOTE_ADDR and the header is ignored, as
+# anyone can write it. N: the client is the Nth address from the right, the one the
+# outermost trusted proxy saw. Rate limits and throttles key on that address.
+TRUSTED_PROXIES = 0
+if os.environ.get("TRUSTED_PROXIES", "").strip() not in ("", "0"):
+    TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+RATELIMIT_IP_META_KEY = "web.limits.client_ip"
+
 REST_FRAMEWORK = {
+    # The throttles' client address (see TRUSTED_PROXIES): without it DRF keys anonymous
+    # throttles on the whole X-Forwarded-For header, which a client can change at will.
+    "NUM_PROXIES": TRUSTED_PROXIES,
     # Token first: an anonymous write then gets 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",

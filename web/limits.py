@@ -1,9 +1,10 @@
 """Rate limits on the account forms, where a password can be guessed or a mailbox flooded.
 
 django-ratelimit counts in Django's cache. The default cache is per process
-(the embedded default needs no server); with several processes set CACHE_URL
-to a Redis so they count together (README, "Settings"). Only POSTs count:
-showing a form is free.
+(the embedded default needs no server); with REDIS_URL (or CACHE_URL) set,
+several processes count together in Redis (README, "Settings"). Only POSTs
+count: showing a form is free. Behind reverse proxies, TRUSTED_PROXIES says
+how many, so an address is the client's and not the proxy's (`client_ip`).
 """
 
 from collections.abc import Callable
@@ -32,6 +33,18 @@ def limited(form: str) -> Callable:
         return view
 
     return wrap
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies the address
+    the outermost of them saw (entries further left are the client's to write)."""
+    proxies = settings.TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-min(proxies, len(hops))]
+    return request.META["REMOTE_ADDR"]
 
 
 # URL name -> the form's name in LIMITS

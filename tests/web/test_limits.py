@@ -49,3 +49,44 @@ def test_sign_ups_stop_per_address(client):
     blocked = client.post(url, {"username": "one-more"})
     assert blocked.status_code == 429
     assert "too many attempts at sign-up" in blocked.content.decode()
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_limit(client):
+    """No trusted proxy: the address is REMOTE_ADDR, whatever X-Forwarded-For claims."""
+    url = reverse("web:signup")
+    for n in range(allowed("sign-up", "ip")):
+        client.post(url, {"username": f"user{n}"}, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")
+    blocked = client.post(url, {"username": "one-more"}, HTTP_X_FORWARDED_FOR="10.9.9.9")
+    assert blocked.status_code == 429
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_count(client, settings):
+    """One proxy: the address it saw (the last entry) is the client's, not the proxy's."""
+    settings.TRUSTED_PROXIES = 1
+    url = reverse("web:signup")
+    for n in range(allowed("sign-up", "ip")):
+        client.post(url, {"username": f"user{n}"}, HTTP_X_FORWARDED_FOR="forged, 198.51.100.7")
+    assert (
+        client.post(url, {"username": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.7").status_code == 429
+    )
+    other = client.post(url, {"username": "y"}, HTTP_X_FORWARDED_FOR="forged, 198.51.100.8")
+    assert other.status_code != 429
+
+
+def test_the_api_throttle_ignores_a_forged_forwarded_for_header(small_kb, settings):
+    """DRF keys anonymous throttles on the whole X-Forwarded-For header unless NUM_PROXIES
+    is set: a client writing a new header each time would never be throttled."""
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "1000/minute"},
+    }
+    cache.clear()
+    api = APIClient()
+    codes = [
+        api.get("/api/v1/concepts/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
+        for n in range(3)
+    ]
+    assert codes == [200, 200, 429]
