@@ -101,6 +101,7 @@ def assume(
     known_areas: Iterable[str] = (),
     shaky_areas: Iterable[str] = (),
     learned: Iterable[str] = (),
+    refreshed: Iterable[str] = (),
     targets: Iterable[str] = (),
     scope: Collection[str] | None = None,
 ) -> Assumptions:
@@ -109,7 +110,10 @@ def assume(
     Sources add up: the preset's concepts and areas, and on top of them the
     candidate's own (--known, --shaky, --known-areas, --shaky-areas), and on a
     replan the concepts learned so far in the plan (`learned`, known like the
-    candidate's own; one since removed from the knowledge base is passed over).
+    candidate's own; one since removed from the knowledge base is passed over)
+    and the shaky ones it has refreshed (`refreshed`: never refreshed again, but
+    a refresher of the Transformer says nothing of attention, so the shaky
+    concepts under it keep their own refreshers).
 
     Precedence:
 
@@ -149,19 +153,30 @@ def assume(
         preset_shaky = set(check_known(graph, preset.shaky_concepts, field="background"))
         preset_shaky |= _in_areas(graph, _areas(preset.shaky_areas, "background"))
     learned_here = {slug for slug in learned if slug in graph}
+    refreshed_here = {slug for slug in refreshed if slug in graph} - learned_here
     own_known = set(named_known) | _in_areas(graph, own_known_areas) | learned_here
     own_shaky = set(named_shaky) | _in_areas(graph, own_shaky_areas)
-    if not (own_known or own_shaky or own_known_areas or own_shaky_areas or preset):
+    anything = own_known or own_shaky or refreshed_here or own_known_areas or own_shaky_areas
+    if not (anything or preset):
         return NOTHING
 
-    skipped = known_closure(graph, own_known | own_shaky | preset_known | preset_shaky)
-    own_say = set(named_known) | set(named_shaky) | learned_here
+    skipped = known_closure(
+        graph, own_known | own_shaky | preset_known | preset_shaky | refreshed_here
+    )
+    own_say = set(named_known) | set(named_shaky) | learned_here | refreshed_here
     skipped -= {slug for slug in targets if slug not in own_say}
     in_scope = skipped if scope is None else skipped & set(scope)
     broad_shaky = (own_shaky - set(named_shaky)) | (preset_shaky - known_closure(graph, own_known))
     # What the plan already taught or refreshed is never refreshed again.
-    reviewed = (set(named_shaky) | (broad_shaky & in_scope)) - learned_here
-    label = _label(preset, own_known_areas, own_shaky_areas, named_known, named_shaky, learned_here)
+    reviewed = (set(named_shaky) | (broad_shaky & in_scope)) - learned_here - refreshed_here
+    label = _label(
+        preset,
+        own_known_areas,
+        own_shaky_areas,
+        named_known,
+        named_shaky,
+        learned_here | refreshed_here,
+    )
     statement = _statement(
         graph, label, in_scope - reviewed, reviewed, None if scope is None else len(scope)
     )

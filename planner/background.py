@@ -71,6 +71,7 @@ def for_inputs(inputs: PlanInputs, relevance: Mapping[str, float]) -> Assumption
         or inputs.known
         or inputs.shaky
         or inputs.learned
+        or inputs.refreshed
     ):
         return NOTHING
     preset = load_preset(inputs.background) if inputs.background else None
@@ -83,6 +84,7 @@ def for_inputs(inputs: PlanInputs, relevance: Mapping[str, float]) -> Assumption
         known_areas=inputs.known_areas,
         shaky_areas=inputs.shaky_areas,
         learned=inputs.learned,
+        refreshed=inputs.refreshed,
         targets=inputs.targets,
         scope=plan_scope(graph, relevance, include_recommended=inputs.include_recommended),
     )

@@ -105,6 +105,7 @@ class PlanInputs:
     known: tuple[str, ...] = ()
     shaky: tuple[str, ...] = ()
     learned: tuple[str, ...] = ()  # studied to the end in this plan: known on a replan
+    refreshed: tuple[str, ...] = ()  # shaky, refreshed in this plan: not refreshed again
     background: str | None = None  # a kb Background slug: its concepts and areas add to these
     known_areas: tuple[str, ...] = ()
     shaky_areas: tuple[str, ...] = ()
@@ -140,6 +141,7 @@ class PlanInputs:
             "known",
             "shaky",
             "learned",
+            "refreshed",
             "known_areas",
             "shaky_areas",
             "hours_per_weekday",
@@ -761,11 +763,15 @@ def replan(
             changes["blackout"] = tuple(blackout)
         graph = kb_graph.current_graph()
         progress = study_progress(plan, graph)
-        # A shaky concept whose refresher is done is refreshed: no second refresher.
+        # A shaky concept whose refresher is done is refreshed: no second refresher, but
+        # it is not learned either (its shaky prerequisites keep their own refreshers).
         refreshed = plan.items.filter(
             kind=ItemKind.REVIEW, note=REFRESHER_NOTE, status=ItemStatus.DONE
         ).values_list("concept_slug", flat=True)
-        changes["learned"] = tuple(sorted(set(old.learned) | progress.learned | set(refreshed)))
+        changes["learned"] = tuple(sorted(set(old.learned) | progress.learned))
+        changes["refreshed"] = tuple(
+            sorted((set(old.refreshed) | set(refreshed)) - set(changes["learned"]))
+        )
         inputs = dataclasses.replace(old, **changes)
 
         kept = plan.items.filter(date__lt=today) | plan.items.filter(status=ItemStatus.DONE)

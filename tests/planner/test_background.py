@@ -88,6 +88,18 @@ def test_the_candidate_known_concepts_overrule_the_preset_shaky_ones():
     assert assumed.shaky == frozenset() and assumed.known == {"la", "calc"}
 
 
+def test_a_refreshed_concept_is_not_refreshed_again_but_leaves_the_shaky_ones_under_it():
+    """A replan after the refresher of bert: bert is done, attention (shaky in the preset,
+    under bert) is still refreshed; learned, bert would have implied attention known."""
+    rusty = preset(shaky_concepts=["attn", "bert"])
+    refreshed = assume(GRAPH, preset=rusty, refreshed=["bert"], scope=BERT_SCOPE)
+    assert refreshed.shaky == {"attn"}
+    assert "bert" in refreshed.known
+    assert "1 learned so far" in refreshed.statement
+    learned = assume(GRAPH, preset=rusty, learned=["bert"], scope=BERT_SCOPE)
+    assert learned.shaky == frozenset() and {"bert", "attn"} <= learned.known
+
+
 def test_explicit_concepts_add_to_the_preset():
     assumed = assume(GRAPH, preset=preset(known_concepts=["la"]), known=["tok"], shaky=["prob"])
     assert assumed.known == {"la", "tok"}
