@@ -21,6 +21,11 @@ higher tier falls short, the lower tiers are not comparable and are left
 out). Prints mean and worst ratios per tier and size band, how often the
 planner's own solve was proven optimal, and the planner core's time on the
 shipped graph.
+
+For `python -m bench`, figures(quick) runs the same (10 random DAGs with
+--quick, 60 without) and reports the planner core's median and 90th
+percentile on the shipped graph (baseline: a networkx topological sort of it)
+and the mean and worst quality (baseline: the greedy selection alone).
 """
 
 from __future__ import annotations
@@ -165,20 +170,16 @@ def _ratios(mine: tuple[float, ...], best: tuple[float, ...]) -> dict[int, float
     return ratios
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=60)
-    parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--no-shipped", action="store_true")
-    args = parser.parse_args()
-
-    cases = list(random_cases(args.cases, args.seed))
-    if not args.no_shipped:
+def measure(cases_count: int, seed: int, shipped: bool) -> dict:
+    """Run the comparison, print the report, return the numbers the figures need."""
+    cases = list(random_cases(cases_count, seed))
+    if shipped:
         cases += list(shipped_cases())
     by_band: dict[tuple[str, int], list[float]] = defaultdict(list)
     greedy_ratios: list[float] = []
     exact_runs = {"planner proven": 0, "optimum proven": 0, "short when proven": 0}
     shipped_ms: list[float] = []
+    sort_ms: list[float] = []
     for band, label, graph, request in cases:
         ratios, greedy, planner_exact, proven, elapsed = compare(graph, request)
         greedy_ratios += greedy.values()
@@ -191,6 +192,9 @@ def main() -> None:
             by_band[(band, tier)].append(ratio)
         if band == "shipped":
             shipped_ms.append(elapsed * 1000)
+            started = time.perf_counter()
+            list(nx.topological_sort(graph))  # the time figures' baseline
+            sort_ms.append((time.perf_counter() - started) * 1000)
 
     print(f"\n{len(cases)} instances; per tier, learned value / optimum value")
     print(f"{'instances':<14} {'tier':<10} {'n':>4} {'mean':>7} {'worst':>7}")
@@ -215,6 +219,67 @@ def main() -> None:
             f"90th percentile {statistics.quantiles(shipped_ms, n=10)[-1]:.1f} ms, "
             f"worst {max(shipped_ms):.1f} ms over {len(shipped_ms)} team x background plans"
         )
+    return {
+        "instances": len(cases),
+        "ratios": everything,
+        "greedy": greedy_ratios,
+        "shipped_ms": shipped_ms,
+        "sort_ms": sort_ms,
+    }
+
+
+def figures(quick: bool) -> list[dict]:
+    """Quality over random DAGs (10 quick, 60 full) and every shipped team x background;
+    the planner core's time on the shipped graph."""
+    from bench.figures import figure
+
+    found = measure(10 if quick else 60, 11, shipped=True)
+    ratios, greedy, shipped_ms = found["ratios"], found["greedy"], found["shipped_ms"]
+    sort_median = statistics.median(found["sort_ms"])
+    plans = f"{len(shipped_ms)} team x background plans on the shipped graph"
+    return [
+        figure(
+            "plan_quality.core_median",
+            statistics.median(shipped_ms),
+            "ms",
+            baseline=sort_median,
+            target="< 50 ms",
+            note=f"planner.core.build_schedule, {plans}; baseline: one networkx "
+            "topological sort of the same graph",
+        ),
+        figure(
+            "plan_quality.core_p90",
+            statistics.quantiles(shipped_ms, n=10)[-1],
+            "ms",
+            baseline=sort_median,
+        ),
+        figure(
+            "plan_quality.selection_mean",
+            statistics.fmean(ratios),
+            "of optimum",
+            baseline=statistics.fmean(greedy),
+            target=">= 0.99",
+            note=f"learned value / HiGHS-proven optimum per tier, {found['instances']} "
+            "instances (random DAGs and the shipped graph); baseline: the greedy selection "
+            "alone on the same instances",
+        ),
+        figure(
+            "plan_quality.selection_worst",
+            min(ratios),
+            "of optimum",
+            baseline=min(greedy),
+            target=">= 0.95",
+        ),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--no-shipped", action="store_true")
+    args = parser.parse_args()
+    measure(args.cases, args.seed, shipped=not args.no_shipped)
 
 
 if __name__ == "__main__":
