@@ -248,9 +248,59 @@ def upstream_closure(
     return found
 
 
+class _Dependents(dict):
+    """slug -> the concepts resting on it over some edge kinds, a tuple in learning order;
+    each looked up in the graph the first time it is asked for."""
+
+    def __init__(self, graph: nx.DiGraph, kinds: frozenset[str]):
+        super().__init__()
+        self._succ = graph.succ
+        self._kinds = kinds
+        if _memoizable(graph):
+            self._position: Callable[[str], int] = positions(graph).__getitem__
+        else:
+            nodes = graph.nodes
+            self._position = lambda slug: nodes[slug]["position"]
+
+    def __missing__(self, slug: str) -> tuple[str, ...]:
+        kinds = self._kinds
+        found = tuple(
+            sorted(
+                (other for other, attrs in self._succ[slug].items() if attrs["kind"] in kinds),
+                key=self._position,
+            )
+        )
+        self[slug] = found
+        return found
+
+
+def dependent_lists(graph: nx.DiGraph, kinds: Collection[str]) -> Mapping[str, tuple[str, ...]]:
+    """Each concept's direct dependents over `kinds`, in learning order (prerequisite_lists'
+    other direction, memoized the same way)."""
+    kinds = frozenset(kinds)
+    return memoized(graph, ("dependents", kinds), lambda: _Dependents(graph, kinds))
+
+
+def positions(graph: nx.DiGraph) -> dict[str, int]:
+    """slug -> position, for every node (memoized for a frozen graph)."""
+    return memoized(
+        graph, "positions", lambda: {slug: attrs["position"] for slug, attrs in graph.nodes.items()}
+    )
+
+
 def position_order(graph: nx.DiGraph) -> list[str]:
     """Every node by position (memoized for a frozen graph)."""
-    return memoized(graph, "position order", lambda: by_position(graph, graph.nodes))
+
+    def build() -> list[str]:
+        found = positions(graph)
+        order: list[str | None] = [None] * len(found)
+        for slug, position in found.items():
+            if not 0 <= position < len(order) or order[position] is not None:
+                return sorted(found, key=found.__getitem__)  # not 0..n-1: a graph changed since
+            order[position] = slug
+        return order  # type: ignore[return-value]
+
+    return memoized(graph, "position order", build)
 
 
 def in_position_order(graph: nx.DiGraph, slugs: Collection[str]) -> list[str]:
@@ -353,7 +403,9 @@ def passed_down_value(
     and for /graph/next: each concept passes half its value, split evenly
     among its prerequisites, down to them, so value fades with distance.
     `order` is topological (prerequisites first) over a subgraph closed
-    enough for the caller; `prerequisites` and `dependents` hold its edges.
+    enough for the caller; `prerequisites` and `dependents` hold its edges
+    (a dependent outside `order` is passed over, so the whole graph's
+    dependents, in learning order, serve any subgraph).
 
     >>> order = ["a", "b", "c"]
     >>> pre = {"a": [], "b": ["a"], "c": ["b"]}
@@ -362,10 +414,18 @@ def passed_down_value(
     {'c': 1.0, 'b': 0.5, 'a': 0.25}
     """
     value: dict[str, float] = {}
+    # What each concept passes to each of its prerequisites, once per concept rather than
+    # once per edge: the same quotients, summed in the same order (dropping a zero changes
+    # no float sum), so the same values.
+    share: dict[str, float] = {}
+    share_of = share.get
     for slug in reversed(order):
-        value[slug] = own.get(slug, 0.0) + VALUE_PASSED_DOWN * sum(
-            value[d] / len(prerequisites[d]) for d in dependents[slug] if d in value
+        found = value[slug] = own.get(slug, 0.0) + VALUE_PASSED_DOWN * sum(
+            filter(None, map(share_of, dependents[slug]))
         )
+        count = len(prerequisites[slug])
+        if count:
+            share[slug] = found / count
     return value
 
 

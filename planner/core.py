@@ -34,6 +34,23 @@ How a plan is made
    reviews of the most relevant concepts go into the time left; the rest of
    each day becomes a buffer. A buffer that could hold a cut target's
    missing prerequisites goes back to learning.
+
+Scale
+-----
+A plan over a large graph can need 100k concepts and fit a few hundred, so
+the run does what the whole needed set asks once per plan, in a handful of
+passes (the walk, the value passed down, the chain lengths, the cut list,
+which names every prerequisite left out) and the rest in proportion to what
+fits: the attempts on smaller budgets (steps 3 to 6 run again when sessions
+lose minutes or buffers go back to learning) reuse what the plan derived
+(planner.selection.Needed keeps it; PlanMemo carries proven optima, the value
+passed down and the memory model's forecasts), the greedy recomputes only
+what a pick changed, the time left walks toward a cut topic from ready
+concept to ready concept, and the reasons of cut topics are counted only for
+the attempt kept. What depends on the graph alone (each concept's
+prerequisites and dependents by edge kind, its minutes, the learning order)
+is kept for a frozen graph's lifetime (kb.dag.graph_memo). bench/planner_scale.py
+measures it against nx.ancestors of the same targets.
 """
 
 from __future__ import annotations
@@ -78,10 +95,12 @@ from planner.filling import (
     sort_items,
     usable_minutes,
 )
+from planner.memory import Forecast
 from planner.reviews import (
     Forecasts,
     place_follow_ups,
     place_refreshers,
+    plan_forecast,
     practice_minutes,
     refresher_order,
     refresher_reserve,
@@ -95,6 +114,7 @@ from planner.selection import (
     hours_text,
     learn_minutes,
     needed_subgraph,
+    prerequisite_cuts,
     remaining_minutes,
     select,
     tier_values,
@@ -191,7 +211,7 @@ def study_order(needed: Needed, kept: set[str], toward: Mapping[str, str]) -> li
     learned toward a cut topic. A plan that slips so loses its least important
     topics, never the chain under a core one.
     """
-    position = {slug: index for index, slug in enumerate(needed.order)}
+    position = needed.position
     targets = [t for t in needed.tier if t in kept]
     cost = {t: needed.minutes(needed.closure([t])) for t in targets}
     targets.sort(key=lambda t: (needed.tier[t], -needed.value[t], cost[t], position[t]))
@@ -206,22 +226,21 @@ def study_order(needed: Needed, kept: set[str], toward: Mapping[str, str]) -> li
 
 
 def longest_chain(needed: Needed) -> list[str]:
-    """The longest prerequisite chain (by concepts) ending at a target of the highest tier."""
-    length: dict[str, int] = {}
-    best_prerequisite: dict[str, str | None] = {}
-    for slug in needed.order:
-        best = max(needed.prerequisites[slug], key=lambda p: (length[p], p), default=None)
-        length[slug] = 1 + (length[best] if best else 0)
-        best_prerequisite[slug] = best
+    """The longest prerequisite chain (by concepts) ending at a target of the highest tier.
+
+    Where chains tie, through the greatest slug, at the end and at each step back.
+    """
     if not needed.tier:
         return []
+    length, prerequisites = needed.chain_lengths, needed.prerequisites
     top = min(needed.tier.values())
     ends = [t for t, tier in needed.tier.items() if tier == top]
     end: str | None = max(ends, key=lambda slug: (length[slug], slug))
     chain = []
     while end is not None:
         chain.append(end)
-        end = best_prerequisite[end]
+        shorter = length[end] - 1
+        end = max((p for p in prerequisites[end] if length[p] == shorter), default=None)
     return chain[::-1]
 
 
@@ -240,11 +259,21 @@ class Build:
     forecasts: Forecasts
 
 
+@dataclass
+class PlanMemo:
+    """What the attempts of one plan share: the optima proven at the budgets tried, the
+    value each concept unlocks, and the memory model's forecast (which keeps its reviews)."""
+
+    proven: ProvenOptima
+    unlocked: Mapping[str, float]
+    forecast: Forecast
+
+
 def _attempt(
     graph: nx.DiGraph,
     request: PlanRequest,
     needed: Needed,
-    proven: ProvenOptima,
+    memo: PlanMemo,
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
@@ -260,7 +289,8 @@ def _attempt(
     capacity = _capacity(days, share, extra, request.min_session_minutes)
     budget = usable_minutes(capacity, request.min_session_minutes)
     budget -= refresher_reserve(days, request, graph, needed.cost)
-    selection = select(needed, max(0, budget if cap is None else min(budget, cap)), graph, proven)
+    budget = max(0, budget if cap is None else min(budget, cap))
+    selection = select(needed, budget, graph, memo.proven)
     order = study_order(needed, selection.kept, selection.toward)
     refreshed = place_refreshers(days, refresher_order(graph, request, order), graph, warnings)
     capacity = _capacity(days, share, extra, request.min_session_minutes)
@@ -274,15 +304,13 @@ def _attempt(
     )
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]
-    relevance = {slug: request.relevance.get(slug, 0.0) for slug in needed.order}
     # Final reviews go to the most relevant concepts; what they unlock only breaks ties.
-    unlocked = passed_down_value(needed.order, needed.prerequisites, needed.dependents, relevance)
     priority = {
-        slug: request.relevance.get(slug, 0.0) + 0.001 * unlocked.get(slug, 0.0)
+        slug: request.relevance.get(slug, 0.0) + 0.001 * memo.unlocked.get(slug, 0.0)
         for slug in [*learned, *refreshed]
     }
     forecasts = place_follow_ups(
-        days, request, finished, learned, priority, graph, warnings, refreshed
+        days, request, finished, learned, priority, graph, warnings, refreshed, memo.forecast
     )
     add_buffers(days)
     return Build(days, selection, finished, unplaced, warnings, forecasts)
@@ -303,7 +331,7 @@ def _fitting_attempt(
     graph: nx.DiGraph,
     request: PlanRequest,
     needed: Needed,
-    proven: ProvenOptima,
+    memo: PlanMemo,
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
@@ -315,7 +343,7 @@ def _fitting_attempt(
     runs again, so what is chosen is the best that the days can really hold.
     """
     for _ in range(FIT_ROUNDS):
-        build = _attempt(graph, request, needed, proven, share, extra, cap)
+        build = _attempt(graph, request, needed, memo, share, extra, cap)
         lost = [slug for slug in build.unplaced if slug in build.selection.kept]
         if not lost:
             break
@@ -344,18 +372,42 @@ def _could_learn_toward(
     its prerequisites that is ready to learn?"""
     largest, total = max(idle.values(), default=0), sum(idle.values())
     # Cut by selection, or kept but left without a session: either way not learned.
-    topics = [c.concept for c in selection.cuts if c.tier is not None]
+    topics = list(selection.topics)
     topics += [t for t in needed.tier if t in selection.kept and t not in learned]
-    if any(
-        needed.closure_minutes(topic, without=learned, limit=total) is not None for topic in topics
-    ):
+    if needed.any_closure_within(topics, without=learned, limit=total):
         return True
-    for topic in topics[:TOWARD_TOPICS]:
-        for slug in needed.closure([topic], without=learned):
-            ready = all(p in learned for p in needed.prerequisites[slug])
-            if ready and needed.cost[slug] <= largest:
-                return True
-    return False
+    return any(_ready_toward(needed, topic, learned, largest) for topic in topics[:TOWARD_TOPICS])
+
+
+def _ready_toward(needed: Needed, topic: str, learned: set[str], largest: int) -> bool:
+    """Is `topic`, or a concept it rests on, not learned, ready to learn (its prerequisites
+    learned) and at most `largest` minutes?
+
+    What is learned is a prefix of a learning order, so closed under prerequisites:
+    a ready concept is then the topic, a root of its closure, or rests on a learned
+    concept, and only those are looked at.
+    """
+    prerequisites, cost = needed.prerequisites, needed.cost
+
+    def ready(slug: str) -> bool:
+        return (
+            slug not in learned
+            and cost[slug] <= largest
+            and all(p in learned for p in prerequisites[slug])
+        )
+
+    if not needed.is_closed(learned, learned):  # not from a fill; the plain walk then
+        return any(ready(slug) for slug in needed.closure([topic], without=learned))
+    members, roots = needed.upstream(topic)
+    if ready(topic) or any(ready(slug) for slug in roots):
+        return True
+    dependents = needed.dependents_and_more
+    return any(
+        ready(dependent)
+        for slug in learned
+        for dependent in dependents[slug]
+        if dependent in members
+    )
 
 
 def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
@@ -372,14 +424,17 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     needed = needed_subgraph(graph, request)
     share = request.review_share
     probe = learning_capacity(make_days(request), share, request.min_session_minutes)
-    if needed.minutes(needed.order) > usable_minutes(probe, request.min_session_minutes):
+    if needed.total_minutes > usable_minutes(probe, request.min_session_minutes):
         share = min(share, REVIEW_SHARE_FLOOR)  # learning the targets comes before reviews
     extra: dict[date, int] = {}
     cap: int | None = None
     best: Build | None = None
-    proven = ProvenOptima()
+    unlocked = passed_down_value(
+        needed.order, needed.prerequisites, needed.dependents_and_more, request.relevance
+    )
+    memo = PlanMemo(ProvenOptima(), unlocked, plan_forecast(request))
     for _ in range(BUFFER_ROUNDS):
-        build, cap = _fitting_attempt(graph, request, needed, proven, share, extra, cap)
+        build, cap = _fitting_attempt(graph, request, needed, memo, share, extra, cap)
         if best is None or _learns_more(needed, build, best):
             best = build
         idle = _idle_buffers(build.days, request.min_session_minutes)
@@ -400,7 +455,7 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
 def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Build) -> Summary:
     days, selection, finished = build.days, build.selection, build.finished
     unplaced, warnings = build.unplaced, build.warnings
-    learned = [slug for slug in needed.order if slug in finished]
+    learned = sorted(finished, key=needed.position.__getitem__)
     order_learned = [
         item.concept
         for day in days
@@ -408,9 +463,13 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
         if item.kind == LEARN and item.concept in finished and item.part in (None, item.parts)
     ]
     cuts = [cut for cut in selection.cuts if cut.concept not in finished]
-    cut_names = {cut.concept for cut in cuts}
+    listed = {cut.concept for cut in cuts}
+    kept, toward = selection.kept, selection.toward
+    cuts += prerequisite_cuts(needed, kept, selection.cuts, graph, toward)
     for slug in unplaced:
-        if slug in cut_names:
+        # Listed already: a cut topic, or a prerequisite cut (neither kept, nor a topic,
+        # nor learned toward one), which the unplaced, all chosen, never are.
+        if slug in listed or (slug not in kept and slug not in needed.tier and slug not in toward):
             continue
         tier = needed.tier.get(slug)
         cuts.append(
@@ -423,6 +482,7 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
             )
         )
     tiers = []
+    tier_minutes = needed.tier_minutes
     for index, tier in enumerate(TIERS):
         targets = needed.targets_of(index)
         done = [t for t in targets if t in finished]
@@ -432,7 +492,7 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
                 threshold=tier.threshold,
                 targets=len(targets),
                 learned=len(done),
-                needed_minutes=needed.minutes(needed.closure(targets)),
+                needed_minutes=tier_minutes[index],
                 learned_value=round(sum(needed.value[t] for t in done), 4),
                 value=round(sum(needed.value[t] for t in targets), 4),
             )
@@ -449,9 +509,11 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
     total_value = sum(needed.value.values())
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)
     mock_minutes = sum(mock.minutes for mock in request.mocks)
-    practice = sum(practice_minutes(request, slug) for slug in needed.order)
+    practice = sum(  # none without questions
+        practice_minutes(request, slug) for slug in request.question_counts if slug in needed.cost
+    )
     return Summary(
-        needed_minutes=needed.minutes(needed.order) + practice + mock_minutes,
+        needed_minutes=needed.total_minutes + practice + mock_minutes,
         available_minutes=sum(day.available_minutes for day in days),
         scheduled_minutes=sum(
             item.minutes for day in days for item in day.items if item.kind != BUFFER

@@ -170,6 +170,12 @@ def fit_parameters(entries: Iterable[Mapping[str, Any]]) -> list[float]:
 STUDY_TIME = time(19, 0)  # when a forecast takes a day's study to be done, by default
 
 
+def _card_fields(card: Card) -> tuple[Any, ...]:
+    """Everything a review of `card` depends on: all its fields (card_id, state, step,
+    stability, difficulty, due, last_review in fsrs 6)."""
+    return tuple(vars(card).values())
+
+
 class Forecast:
     """Cards carried forward to an interview, each planned review assumed rated Good.
 
@@ -179,7 +185,9 @@ class Forecast:
     (STUDY_TIME unless given) in the interview's time zone; intervals are
     capped at the days left, as a rating on that day would be. Schedulers are
     shared per cap, so a plan of a thousand simulated reviews costs a few
-    milliseconds.
+    milliseconds; and the same review of the same card on the same day is
+    worked out once (a plan tries several budgets, each with mostly the same
+    reviews): the card it gives is shared, so callers must not change it.
     """
 
     def __init__(
@@ -196,6 +204,7 @@ class Forecast:
         self.zone = interview_at.tzinfo
         self.parameters = tuple(parameters) if parameters is not None else None
         self._schedulers: dict[int, Scheduler] = {}
+        self._reviewed: dict[tuple[Any, ...], Card] = {}
 
     def _scheduler(self, max_days: int) -> Scheduler:
         found = self._schedulers.get(max_days)
@@ -212,6 +221,13 @@ class Forecast:
 
     def reviewed(self, card: Card | None, day: date, rating: str = "good") -> Card:
         """The card after a review on `day` (a new card when `card` is None)."""
+        key = (day, rating) if card is None else (day, rating, *_card_fields(card))
+        found = self._reviewed.get(key)
+        if found is None:
+            found = self._reviewed[key] = self._review(card, day, rating)
+        return found
+
+    def _review(self, card: Card | None, day: date, rating: str) -> Card:
         when = _utc(self.study_moment(day))
         if card is not None and card.last_review is not None and when < card.last_review:
             return card  # rated after that moment already: the rating stands for the day

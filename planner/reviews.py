@@ -230,6 +230,15 @@ def final_review_days(study: list[Day]) -> list[date]:
     return [day.date for day in study[-count:]]
 
 
+def plan_forecast(request: PlanRequest) -> Forecast:
+    """The memory model's forecast for the request's interview, study time and parameters."""
+    return Forecast(
+        request.interview_moment(),
+        parameters=request.fsrs_parameters,
+        study_time=request.study_time,
+    )
+
+
 def place_follow_ups(
     days: list[Day],
     request: PlanRequest,
@@ -239,6 +248,7 @@ def place_follow_ups(
     graph: nx.DiGraph,
     warnings: list[str],
     refreshed: Mapping[str, date] | None = None,
+    forecast: Forecast | None = None,
 ) -> Forecasts:
     """Practice after learning, reviews where the memory model says they are due, then the
     final reviews of what would be forgotten.
@@ -248,18 +258,15 @@ def place_follow_ups(
     shaky concepts get practice and reviews too: a core topic the candidate is
     rusty on is asked about as much as one they learn here. Concepts in
     `request.memory` not studied here (learned before a replan, or rated
-    elsewhere) are reviewed where their cards fall due.
+    elsewhere) are reviewed where their cards fall due. `forecast` is
+    plan_forecast(request), given to share its work between the budgets a plan tries.
     """
     refreshed = dict(refreshed or {})
     studied = {**refreshed, **finished}
     covered = learned + [slug for slug in refreshed if slug not in finished]
     by_date = {day.date: day for day in days}
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
-    forecast = Forecast(
-        request.interview_moment(),
-        parameters=request.fsrs_parameters,
-        study_time=request.study_time,
-    )
+    forecast = forecast or plan_forecast(request)
     # Cards after the self-test that ends each concept's study, or as the person left them.
     cards: dict[str, Card] = {}
     for slug in covered:

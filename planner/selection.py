@@ -22,13 +22,23 @@ two (compared tier by tier) is kept, so the solver can only help.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import heapq
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import networkx as nx
 
+from kb.dag import (
+    by_position,
+    dependent_lists,
+    in_position_order,
+    known_closure,
+    memoized,
+    target_value,
+    upstream_closure,
+)
 from kb.dag import edge_kinds as dag_edge_kinds
-from kb.dag import known_closure, target_value, walk
 from planner.domain import TIERS, Cut, PlanRequest, tier_index
 
 EXACT_MAX_CONCEPTS = 2500  # larger needed sets go to the greedy alone
@@ -43,6 +53,24 @@ def learn_minutes(graph: nx.DiGraph, slug: str) -> int:
     return max(5, 5 * round((hours if hours is not None else 1.0) * 12))
 
 
+class _LearnMinutes(dict):
+    """slug -> learn_minutes, looked up on first use."""
+
+    def __init__(self, graph: nx.DiGraph):
+        super().__init__()
+        self._nodes = graph.nodes
+
+    def __missing__(self, slug: str) -> int:
+        hours = self._nodes[slug].get("hours")
+        found = self[slug] = max(5, 5 * round((hours if hours is not None else 1.0) * 12))
+        return found
+
+
+def learn_minutes_of(graph: nx.DiGraph) -> Mapping[str, int]:
+    """learn_minutes for every concept, kept for the graph's lifetime when it is frozen."""
+    return memoized(graph, "learn minutes", lambda: _LearnMinutes(graph))
+
+
 def remaining_minutes(graph: nx.DiGraph, request: PlanRequest, slug: str) -> int:
     """What is left to study of a concept: its estimate minus the minutes already studied."""
     return learn_minutes(graph, slug) - request.progress.get(slug, 0)
@@ -54,50 +82,279 @@ def edge_kinds(request: PlanRequest) -> frozenset[str]:
 
 @dataclass
 class Needed:
-    """The concepts the targets need and are not known, with what selection computes over."""
+    """The concepts the targets need and are not known, with what selection computes over.
+
+    A plan over a large graph needs tens of thousands of concepts and fits a
+    few hundred: what is derived from the whole set (positions, dependents,
+    totals, each cut topic's prerequisites) is computed once, when first asked,
+    and every later question is answered in time proportional to what fits.
+    """
 
     order: list[str]  # by graph position: a topological order
-    prerequisites: dict[str, list[str]]  # within the needed set, over the chosen edge kinds
-    dependents: dict[str, list[str]]
+    prerequisites: Mapping[str, Sequence[str]]  # within the needed set, over the chosen edge kinds
     cost: dict[str, int]  # learning minutes still to study
     value: dict[str, float]  # targets only: relevance squared
-    tier: dict[str, int]  # targets only: index into TIERS
+    tier: dict[str, int]  # targets only: index into TIERS, in learning order
+    # The graph's dependents over the same edge kinds, in learning order (kb.dag.dependent_lists):
+    # `dependents` and some concepts outside the needed set, at no cost per plan.
+    successors: Mapping[str, Sequence[str]] | None = field(default=None, repr=False, compare=False)
+    _upstream: dict[str, tuple[frozenset[str] | Mapping[str, Sequence[str]], list[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @cached_property
+    def dependents(self) -> dict[str, list[str]]:
+        """slug -> the needed concepts resting on it directly, in learning order."""
+        found: dict[str, list[str]] = {slug: [] for slug in self.order}
+        prerequisites = self.prerequisites
+        for slug in self.order:
+            for prerequisite in prerequisites[slug]:
+                found[prerequisite].append(slug)
+        return found
+
+    @property
+    def dependents_and_more(self) -> Mapping[str, Sequence[str]]:
+        """`dependents`, or a superset in the same order: test each for membership."""
+        return self.successors if self.successors is not None else self.dependents
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """slug -> its index in `order`."""
+        return {slug: index for index, slug in enumerate(self.order)}
+
+    @cached_property
+    def total_minutes(self) -> int:
+        return sum(self.cost.values())
+
+    @cached_property
+    def _by_tier(self) -> list[list[str]]:
+        found: list[list[str]] = [[] for _ in TIERS]
+        for slug, tier in self.tier.items():
+            found[tier].append(slug)
+        return found
 
     def targets_of(self, tier: int) -> list[str]:
-        return [slug for slug in self.order if self.tier.get(slug) == tier]
+        """The tier's targets in learning order."""
+        return list(self._by_tier[tier])
 
     def closure(self, slugs: Iterable[str], *, without: set[str] | frozenset[str] = frozenset()):
         """`slugs` and their prerequisites in the needed set, except those in `without`."""
         found = {slug for slug in slugs if slug not in without}
         stack = list(found)
+        prerequisites, add, push, pop = self.prerequisites, found.add, stack.append, stack.pop
         while stack:
-            for prerequisite in self.prerequisites[stack.pop()]:
+            for prerequisite in prerequisites[pop()]:
                 if prerequisite not in found and prerequisite not in without:
-                    found.add(prerequisite)
-                    stack.append(prerequisite)
+                    add(prerequisite)
+                    push(prerequisite)
         return found
 
     def minutes(self, slugs: Iterable[str]) -> int:
-        return sum(self.cost[slug] for slug in slugs)
+        return sum(map(self.cost.__getitem__, slugs))
 
-    def closure_minutes(self, slug: str, *, without: set[str], limit: int) -> int | None:
+    def closure_minutes(
+        self,
+        slug: str,
+        *,
+        without: set[str],
+        limit: int,
+        over: set[str] | frozenset[str] = frozenset(),
+    ) -> int | None:
         """Minutes of `slug` with its prerequisites outside `without`; None once over `limit`.
 
         Bounded, so asking about a topic with a closure of 100k concepts costs
-        only as much walking as the answer needs.
+        only as much walking as the answer needs. `over` may name concepts known
+        to be over `limit` with the same `without`: reaching one ends the walk,
+        since what it rests on `slug` rests on too.
         """
         found = {slug}
         stack = [slug]
-        total = self.cost[slug]
+        cost, prerequisites = self.cost, self.prerequisites
+        total = cost[slug]
         while stack:
             if total > limit:
                 return None
-            for prerequisite in self.prerequisites[stack.pop()]:
+            for prerequisite in prerequisites[stack.pop()]:
                 if prerequisite not in found and prerequisite not in without:
+                    if prerequisite in over:
+                        return None
                     found.add(prerequisite)
-                    total += self.cost[prerequisite]
+                    total += cost[prerequisite]
                     stack.append(prerequisite)
         return total if total <= limit else None
+
+    def closure_minutes_of(
+        self, slugs: Iterable[str], *, without: set[str], limit: int
+    ) -> dict[str, int | None]:
+        """closure_minutes of each of `slugs`.
+
+        In learning order, so that each one found over `limit` ends the walks
+        of those resting on it. When the walks would cost more than a pass over
+        the needed set, chain_minutes answers first: with `without` closed
+        under prerequisites, a concept's closure outside it takes at least its
+        heaviest chain less all of `without`, and a topic whose heaviest chain
+        is over `limit` by more than that needs no walk at all.
+        """
+        return dict(self._closures_minutes(slugs, without=without, limit=limit))
+
+    def any_closure_within(self, slugs: Iterable[str], *, without: set[str], limit: int) -> bool:
+        """Is closure_minutes of any of `slugs` within `limit`? (As closure_minutes_of.)"""
+        return any(
+            minutes is not None
+            for _, minutes in self._closures_minutes(slugs, without=without, limit=limit)
+        )
+
+    def _closures_minutes(
+        self, slugs: Iterable[str], *, without: set[str], limit: int
+    ) -> Iterator[tuple[str, int | None]]:
+        slugs = sorted(slugs, key=self.position.__getitem__)
+        over: set[str] = set()
+        chains: Mapping[str, int] = {}
+        taken = 0
+        mean = self.total_minutes / max(1, len(self.order))
+        walking = len(slugs) * min(len(self.order), limit / max(mean, 1.0))
+        # chain_minutes is one pass, kept for every later call (each tier, each budget tried).
+        if 2 * walking > len(self.order) and self.is_closed(without, without):
+            chains = self.chain_minutes
+            taken = sum(self.cost.get(slug, 0) for slug in without)
+        for slug in slugs:
+            if chains and chains[slug] - taken > limit and slug not in without:
+                minutes = None
+            else:
+                minutes = self.closure_minutes(slug, without=without, limit=limit, over=over)
+            if minutes is None:
+                over.add(slug)
+            yield slug, minutes
+
+    @cached_property
+    def chain_minutes(self) -> dict[str, int]:
+        """For each concept, the minutes of its heaviest prerequisite chain, itself included:
+        a lower bound on the minutes of its closure. (chain_lengths comes with it.)"""
+        heaviest: dict[str, int] = {}
+        length: dict[str, int] = {}
+        cost, prerequisites = self.cost, self.prerequisites
+        weight_of, length_of = heaviest.__getitem__, length.__getitem__
+        for slug in self.order:
+            before = prerequisites[slug]
+            if before:
+                heaviest[slug] = cost[slug] + max(map(weight_of, before))
+                length[slug] = max(map(length_of, before)) + 1
+            else:
+                heaviest[slug] = cost[slug]
+                length[slug] = 1
+        self.__dict__.setdefault("chain_lengths", length)
+        return heaviest
+
+    @cached_property
+    def chain_lengths(self) -> dict[str, int]:
+        """For each concept, the concepts in its longest prerequisite chain, itself included."""
+        length: dict[str, int] = {}
+        prerequisites, length_of = self.prerequisites, length.__getitem__
+        for slug in self.order:
+            before = prerequisites[slug]
+            length[slug] = max(map(length_of, before)) + 1 if before else 1
+        return length
+
+    def ancestor_masks(self, bits: Mapping[str, int]) -> dict[str, int]:
+        """Each concept some of `bits`' concepts rest on (or is), with the OR of their bits:
+        the closures of several concepts in one pass from dependents to prerequisites."""
+        masks = dict(bits)
+        get, prerequisites = masks.get, self.prerequisites
+        for slug in reversed(self.order):
+            mask = get(slug)
+            if mask:
+                for prerequisite in prerequisites[slug]:
+                    old = get(prerequisite, 0)
+                    if old | mask != old:
+                        masks[prerequisite] = old | mask
+        return masks
+
+    def closures_minutes(self, groups: Sequence[Iterable[str]]) -> list[int]:
+        """minutes(closure(group)) for each group, in one pass for all of them."""
+        by_mask = {mask: self.minutes(slugs) for mask, slugs in self._closures(groups).items()}
+        return [
+            sum(minutes for mask, minutes in by_mask.items() if mask >> index & 1)
+            for index in range(len(groups))
+        ]
+
+    def upstream(self, topic: str) -> tuple[Mapping[str, object] | frozenset[str], list[str]]:
+        """`topic` with everything it rests on (a set, or a mapping keyed by it), and those of
+        them with no prerequisite at all, in learning order. Kept for later calls."""
+        found = self._upstream.get(topic)
+        if found is None:
+            self.prepare_upstream([topic])
+            found = self._upstream[topic]
+        return found
+
+    def prepare_upstream(self, topics: Iterable[str]) -> None:
+        """Compute upstream() of each of `topics` not known yet: one walk for one topic,
+        one pass (ancestor_masks) for several, which also gives tier_minutes."""
+        missing = [t for t in dict.fromkeys(topics) if t not in self._upstream]
+        if len(self.tier) == 1 and self.order and self.order[-1] in missing:
+            only = self.order[-1]  # the only target (last in learning order) needs it all
+            self._upstream[only] = (self.prerequisites, self.roots)
+            missing.remove(only)
+        if len(missing) == 1 and ("tier_minutes" in self.__dict__ or not self._tiers_apart()):
+            sets = [frozenset(self.closure(missing))]
+        elif missing:
+            groups = [[topic] for topic in missing]
+            with_tiers = "tier_minutes" not in self.__dict__ and self._tiers_apart()
+            if with_tiers:
+                groups += self._by_tier
+            grouped: list[set[str]] = [set() for _ in missing]
+            minutes = [0] * len(groups)
+            for mask, slugs in self._closures(groups).items():
+                for index, group in enumerate(grouped):
+                    if mask >> index & 1:
+                        group.update(slugs)
+                spent = self.minutes(slugs)
+                for index in range(len(groups)):
+                    if mask >> index & 1:
+                        minutes[index] += spent
+            if with_tiers:
+                self.__dict__["tier_minutes"] = minutes[len(missing) :]
+            sets = [frozenset(group) for group in grouped]
+        else:
+            sets = []
+        for topic, members in zip(missing, sets, strict=True):
+            self._upstream[topic] = (members, [slug for slug in self.roots if slug in members])
+
+    def _tiers_apart(self) -> bool:
+        """Do targets of more than one tier need concepts (so tier_minutes takes a pass)?"""
+        return sum(1 for group in self._by_tier if group) > 1
+
+    @cached_property
+    def tier_minutes(self) -> list[int]:
+        """minutes(closure(targets_of(tier))) for each tier."""
+        if not self._tiers_apart():  # the needed set is the closure of all targets
+            return [self.total_minutes if group else 0 for group in self._by_tier]
+        return self.closures_minutes(self._by_tier)
+
+    def _closures(self, groups: Sequence[Iterable[str]]) -> dict[int, list[str]]:
+        """The concepts of closure(group) for each group, by the set of groups (as bits)."""
+        bits: dict[str, int] = {}
+        for index, group in enumerate(groups):
+            for slug in group:
+                bits[slug] = bits.get(slug, 0) | 1 << index
+        by_mask: dict[int, list[str]] = {}
+        for slug, mask in self.ancestor_masks(bits).items():
+            found = by_mask.get(mask)
+            if found is None:
+                by_mask[mask] = [slug]
+            else:
+                found.append(slug)
+        return by_mask
+
+    @cached_property
+    def roots(self) -> list[str]:
+        """The needed concepts with no needed prerequisite, in learning order."""
+        prerequisites = self.prerequisites
+        return [slug for slug in self.order if not prerequisites[slug]]
+
+    def is_closed(self, slugs: Iterable[str], within: set[str] | frozenset[str]) -> bool:
+        """Are `slugs` needed concepts whose prerequisites are all in `within`?"""
+        prerequisites, none = self.prerequisites, (None,)
+        return all(p in within for slug in slugs for p in prerequisites.get(slug, none))
 
 
 def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
@@ -105,24 +362,22 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
     kinds = edge_kinds(request)
     skip = known_closure(graph, request.known | request.shaky)
     targets = {slug for slug in request.relevance if slug not in skip}
-    needed = targets | set(walk(graph, targets, upstream=True, kinds=kinds, stop=skip))
+    prerequisites = upstream_closure(graph, targets, kinds=kinds, stop=skip)
+    order = in_position_order(graph, prerequisites)
+    minutes = learn_minutes_of(graph)
+    cost = {slug: minutes[slug] for slug in order}
+    for slug, done in request.progress.items():
+        if slug in cost:
+            cost[slug] -= done
     nodes = graph.nodes
-    order = sorted(needed, key=lambda slug: nodes[slug]["position"])
-    prerequisites: dict[str, list[str]] = {slug: [] for slug in order}
-    dependents: dict[str, list[str]] = {slug: [] for slug in order}
-    for slug in order:
-        for other, attrs in graph.pred[slug].items():
-            if other in needed and attrs["kind"] in kinds:
-                prerequisites[slug].append(other)
-                dependents[other].append(slug)
-    ordered_targets = [slug for slug in order if slug in targets]
+    ordered_targets = by_position(graph, targets)
     return Needed(
         order=order,
         prerequisites=prerequisites,
-        dependents=dependents,
-        cost={slug: remaining_minutes(graph, request, slug) for slug in order},
+        cost=cost,
         value={s: target_value(nodes[s], request.relevance[s]) for s in ordered_targets},
         tier={slug: tier_index(request.relevance[slug]) for slug in ordered_targets},
+        successors=dependent_lists(graph, kinds),
     )
 
 
@@ -166,25 +421,52 @@ def _missing(needed: Needed, slug: str, kept: set[str], limit: int) -> tuple[set
 
 
 def _greedy_tier(needed: Needed, tier: int, kept: set[str], budget: int) -> set[str]:
-    """Add the tier's targets by value per marginal minute, recomputed after every pick."""
+    """Add the tier's targets by value per marginal minute, recomputed after every pick.
+
+    Recomputed exactly, but only where a pick changed it: a pick P (a target with
+    what it was missing) takes from another candidate's missing closure exactly
+    the part inside P, and costs exactly the minutes now left. So a candidate
+    whose closure P does not touch keeps its closure and cost, one it touches
+    loses P's part, and one over the minutes left stays over them for good
+    (it loses at most what P cost, and the minutes left lose all of it).
+    """
     kept = set(kept)
     left = budget - needed.minutes(kept)
     candidates = [slug for slug in needed.targets_of(tier) if slug not in kept]
+    missing: dict[str, tuple[set[str], int]] = {}
+    value, cost_of = needed.value, needed.cost
     while candidates:
         best: tuple[tuple[float, float, int], str, set[str], int] | None = None
-        for index, slug in enumerate(candidates):
-            closure, cost = _missing(needed, slug, kept, left)
-            if closure is None:
-                continue
-            key = (needed.value[slug] / cost, needed.value[slug], -index)
+        feasible = []
+        for slug in candidates:
+            found = missing.get(slug)
+            if found is None:
+                closure, cost = _missing(needed, slug, kept, left)
+                if closure is None:
+                    continue  # over the minutes left, now and after any later pick
+                missing[slug] = (closure, cost)
+            else:
+                closure, cost = found
+                if cost > left:
+                    continue
+            key = (value[slug] / cost, value[slug], -len(feasible))
+            feasible.append(slug)
             if best is None or key > best[0]:
                 best = (key, slug, closure, cost)
         if best is None:
             break
-        _, slug, closure, cost = best
-        kept |= closure
+        _, slug, picked, cost = best
+        kept |= picked
         left -= cost
-        candidates = [other for other in candidates if other not in kept]
+        candidates = [other for other in feasible if other not in kept]
+        for other in candidates:
+            closure, other_cost = missing[other]
+            if not picked.isdisjoint(closure):
+                shared = closure & picked
+                missing[other] = (
+                    closure - shared,
+                    other_cost - sum(map(cost_of.__getitem__, shared)),
+                )
     return kept
 
 
@@ -343,11 +625,29 @@ def exact_select(
 
 @dataclass
 class Selection:
+    """What is learned within `budget`: `kept` is closed under prerequisites.
+
+    `topics` are the cut topics, tier by tier, the most valuable first, and
+    `cuts` the same with their reasons (cut_topics), worked out when first
+    asked for: a plan tries several budgets and shows the reasons of the one
+    it keeps, and counting a topic's minutes can mean a long walk. The
+    prerequisites cut with them (prerequisite_cuts) can be most of a large
+    graph, so they are listed once too, for the plan that is kept.
+    """
+
     kept: set[str]
     budget: int
     exact: bool
-    cuts: list[Cut] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
     toward: dict[str, str] = field(default_factory=dict)  # prerequisite -> cut target
+    reasons: Callable[[], list[Cut]] | None = field(default=None, repr=False, compare=False)
+    _cuts: list[Cut] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def cuts(self) -> list[Cut]:
+        if self._cuts is None:
+            self._cuts = self.reasons() if self.reasons is not None else []
+        return self._cuts
 
 
 @dataclass
@@ -405,7 +705,7 @@ def select(
     `proven` carries optima from earlier budgets of the same plan; give the same
     object to every call for one plan, and it saves the solver's repeats.
     """
-    if needed.minutes(needed.order) <= budget:
+    if needed.total_minutes <= budget:
         return Selection(set(needed.order), budget, exact=True)
     proven = proven if proven is not None else ProvenOptima()
     kept = proven.holding(needed, budget)
@@ -422,10 +722,9 @@ def select(
                     kept = candidate
         if exact:
             proven.add(needed, budget, kept)
-    selection = Selection(kept, budget, exact)
-    selection.cuts = cut_list(needed, kept, budget, graph)
+    selection = Selection(kept, budget, exact, topics=cut_topic_order(needed, kept))
+    selection.reasons = lambda: cut_topics(needed, kept, budget, graph)
     selection.toward = toward_cut_targets(needed, selection, budget)
-    selection.cuts = [cut for cut in selection.cuts if cut.concept not in selection.toward]
     return selection
 
 
@@ -446,28 +745,48 @@ CUT_TOPICS_NAMED = 10  # cut topics a cut prerequisite records as the ones it wa
 
 
 def cut_list(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -> list[Cut]:
-    """Cut targets by tier with reasons in numbers; then prerequisites no kept target needs.
+    """Cut targets by tier with reasons in numbers; then prerequisites no kept target needs."""
+    topics = cut_topics(needed, kept, budget, graph)
+    return topics + prerequisite_cuts(needed, kept, topics, graph)
+
+
+def cut_topic_order(needed: Needed, kept: set[str]) -> list[str]:
+    """The targets not in `kept`, tier by tier, the most valuable first (cut_topics' order)."""
+    position = needed.position
+    found = []
+    for tier in range(len(TIERS)):
+        cut_here = [t for t in needed.targets_of(tier) if t not in kept]
+        found += sorted(cut_here, key=lambda t: (-needed.value[t], position[t]))
+    return found
+
+
+def cut_topics(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -> list[Cut]:
+    """Cut targets by tier, the most valuable first, with reasons in numbers.
 
     A topic's minutes are counted up to ten times the budget (and at least 100 h):
     beyond that the reason says "more than", which is all a reader needs, and a
     graph of 100k concepts is not walked once per cut topic.
     """
     cuts: list[Cut] = []
-    position = {slug: index for index, slug in enumerate(needed.order)}
+    position = needed.position
     limit = max(10 * budget, 6000)
+    nodes = graph.nodes
     for tier in range(len(TIERS)):
+        cut_here = [t for t in needed.targets_of(tier) if t not in kept]
+        if not cut_here:
+            continue
         above = {t for t, level in needed.tier.items() if level <= tier and t in kept}
         served = needed.closure(above)
         left = max(budget - needed.minutes(served), 0)
         names = _tier_names(tier)
-        cut_here = [t for t in needed.targets_of(tier) if t not in kept]
         cut_here.sort(key=lambda t: (-needed.value[t], position[t]))
+        needs = needed.closure_minutes_of(cut_here, without=served, limit=limit)
         for slug in cut_here:
-            minutes = needed.closure_minutes(slug, without=served, limit=limit)
+            minutes = needs[slug]
             amount = (
                 hours_text(minutes) if minutes is not None else f"more than {hours_text(limit)}"
             )
-            title = graph.nodes[slug].get("title", slug)
+            title = nodes[slug].get("title", slug)
             reason = (
                 f"{title}: {TIERS[tier].name} topic, {amount} with the prerequisites it "
                 f"still needs; {hours_text(left)} left after the {names} topics"
@@ -483,22 +802,95 @@ def cut_list(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -> 
                     more_than=minutes is None,
                 )
             )
-    leads_to = _cut_topics_needing(needed, kept, [cut.concept for cut in cuts])
+    return cuts
+
+
+def prerequisite_cuts(
+    needed: Needed,
+    kept: set[str],
+    topics: list[Cut],
+    graph: nx.DiGraph,
+    toward: Mapping[str, str] | None = None,
+) -> list[Cut]:
+    """The needed concepts neither kept, nor a target, nor learned toward one, in learning
+    order, each naming up to CUT_TOPICS_NAMED cut topics (`topics`, cut_topics' list) that
+    rest on it.
+
+    The topics a concept names come from one pass from dependents to
+    prerequisites, merging short lists (_cut_topics_needing); when at most
+    TOWARD_TOPICS topics are cut, from their closures instead (the ones the
+    time left went toward, walked already): a concept then names every cut
+    topic resting on it, which is what the merging gives when there are no
+    more than CUT_TOPICS_NAMED of them.
+    """
+    toward = toward or {}
+    cut_targets = [cut.concept for cut in topics]
+    if len(cut_targets) <= TOWARD_TOPICS and needed.is_closed(kept, kept):
+        return _cuts_by_closures(needed, kept, cut_targets, graph, toward)
+    return _cuts_by_merging(needed, kept, cut_targets, graph, toward)
+
+
+def _cuts_by_merging(
+    needed: Needed,
+    kept: set[str],
+    cut_targets: list[str],
+    graph: nx.DiGraph,
+    toward: Mapping[str, str],
+) -> list[Cut]:
+    """prerequisite_cuts, each concept naming the topics _cut_topics_needing gives it."""
+    leads_to = _cut_topics_needing(needed, kept, cut_targets)
+    said: dict[int, tuple[str, tuple[str, ...]]] = {}  # one reason per list of topics
+    none: list[str] = []
+    cuts = []
+    cost, nodes = needed.cost, graph.nodes
+    listed = {*kept, *needed.tier, *toward}  # not prerequisite cuts
     for slug in needed.order:
-        if slug in kept or slug in needed.tier:
+        if slug in listed:
             continue
-        targets = leads_to.get(slug, [])
-        names = ", ".join(graph.nodes[t].get("title", t) for t in targets[:3])
-        more = ", ..." if len(targets) > 3 else ""
-        cuts.append(
-            Cut(
-                slug,
-                f"a prerequisite only of cut topics: {names}{more}",
-                0.0,
-                needed.cost[slug],
-                targets=tuple(targets),
-            )
-        )
+        targets = leads_to.get(slug, none)
+        reason = said.get(id(targets))
+        if reason is None:
+            reason = said[id(targets)] = _prerequisite_reason(targets, nodes)
+        cuts.append(Cut(slug, reason[0], 0.0, cost[slug], None, None, reason[1]))
+    return cuts
+
+
+def _prerequisite_reason(targets: list[str], nodes) -> tuple[str, tuple[str, ...]]:
+    names = ", ".join(nodes[t].get("title", t) for t in targets[:3])
+    more = ", ..." if len(targets) > 3 else ""
+    return f"a prerequisite only of cut topics: {names}{more}", tuple(targets)
+
+
+def _cuts_by_closures(
+    needed: Needed,
+    kept: set[str],
+    cut_targets: list[str],
+    graph: nx.DiGraph,
+    toward: Mapping[str, str],
+) -> list[Cut]:
+    """prerequisite_cuts for a few cut topics: each concept names those whose closure holds
+    it (kept being closed, one outside it is reached from the topic without passing it)."""
+    closures = [needed.upstream(topic)[0] for topic in cut_targets]
+    single = closures[0] if len(closures) == 1 else None
+    said: dict[int, tuple[str, tuple[str, ...]]] = {}  # topics named, as bits -> reason
+    cuts = []
+    cost, nodes = needed.cost, graph.nodes
+    listed = {*kept, *needed.tier, *toward}  # not prerequisite cuts
+    for slug in needed.order:
+        if slug in listed:
+            continue
+        if single is not None:
+            named = 1 if slug in single else 0
+        else:
+            named = 0
+            for bit, closure in enumerate(closures):
+                if slug in closure:
+                    named |= 1 << bit
+        reason = said.get(named)
+        if reason is None:
+            targets = [t for bit, t in enumerate(cut_targets) if named >> bit & 1]
+            reason = said[named] = _prerequisite_reason(targets, nodes)
+        cuts.append(Cut(slug, reason[0], 0.0, cost[slug], None, None, reason[1]))
     return cuts
 
 
@@ -508,24 +900,37 @@ def _cut_topics_needing(
     """For each concept outside `kept`: up to CUT_TOPICS_NAMED cut topics that rest on it.
 
     One pass from dependents to prerequisites, merging short lists, instead of
-    one closure per cut topic.
+    one closure per cut topic: a concept takes its dependents' topics, nearest
+    dependent first (learning order last to first), until it names
+    CUT_TOPICS_NAMED, each list sorted as `cut_targets` is. Lists are never
+    changed once made, so concepts with the same topics share one list.
     """
     rank = {slug: index for index, slug in enumerate(cut_targets)}
     leads_to: dict[str, list[str]] = {slug: [slug] for slug in cut_targets}
+    lists_of, prerequisites = leads_to.get, needed.prerequisites
     for slug in reversed(needed.order):
-        found = leads_to.get(slug)
-        if not found or slug in kept:
+        found = lists_of(slug)
+        if found is None or slug in kept:
             continue
-        for prerequisite in needed.prerequisites[slug]:
-            if prerequisite in kept:
+        for prerequisite in prerequisites[slug]:
+            merged = lists_of(prerequisite)
+            if merged is found:
                 continue
-            merged = leads_to.setdefault(prerequisite, [])
+            if merged is None:  # no kept concept has a list
+                if prerequisite not in kept:
+                    leads_to[prerequisite] = found
+                continue
+            if len(merged) >= CUT_TOPICS_NAMED:
+                continue
+            grown = list(merged)
             for target in found:
-                if len(merged) >= CUT_TOPICS_NAMED:
+                if len(grown) >= CUT_TOPICS_NAMED:
                     break
-                if target not in merged:
-                    merged.append(target)
-            merged.sort(key=rank.__getitem__)
+                if target not in grown:
+                    grown.append(target)
+            if len(grown) > len(merged):
+                grown.sort(key=rank.__getitem__)
+                leads_to[prerequisite] = grown
     return leads_to
 
 
@@ -535,20 +940,68 @@ def toward_cut_targets(needed: Needed, selection: Selection, budget: int) -> dic
     In learning order, each prerequisite whose own prerequisites are learned
     or taken already and that still fits; the target itself never fits (or
     selection would have kept it). Labelled "toward <target>" in the plan.
+
+    Only concepts that are ready (every prerequisite kept or taken) can be
+    taken, and one becomes ready only when its last prerequisite is taken, so
+    the walk goes from ready concept to ready concept in learning order: the
+    roots of the topic's closure and what rests on the kept concepts first,
+    then what each concept taken makes ready. That visits what can fit, not
+    the tens of thousands of concepts a deep topic rests on.
     """
     kept = selection.kept
     left = budget - needed.minutes(kept)
     toward: dict[str, str] = {}
-    position = {slug: index for index, slug in enumerate(needed.order)}
-    topics = [cut for cut in selection.cuts if cut.tier is not None][:TOWARD_TOPICS]
-    for cut in topics:
+    topics = selection.topics[:TOWARD_TOPICS]
+    if not topics or left <= 0:
+        return toward
+    if not needed.is_closed(kept, kept):  # never so from select(); the plain walk then
+        return _toward_by_walk(needed, kept, topics, left)
+    needed.prepare_upstream(topics)
+    position, prerequisites, cost = needed.position, needed.prerequisites, needed.cost
+    dependents = needed.dependents_and_more
+    for topic in topics:
         if left <= 0:
             break
-        missing = needed.closure([cut.concept], without=kept) - {cut.concept}
+        members, roots = needed.upstream(topic)
+
+        def ready(slug: str, topic: str = topic, members=members) -> bool:
+            return (
+                slug != topic
+                and slug in members
+                and slug not in kept
+                and slug not in toward
+                and all(p in kept or p in toward for p in prerequisites[slug])
+            )
+
+        queue = [position[slug] for slug in roots if ready(slug)]
+        for taken in (*kept, *toward):
+            queue += [position[d] for d in dependents[taken] if ready(d)]
+        queue = list(set(queue))
+        heapq.heapify(queue)
+        while queue and left > 0:
+            slug = needed.order[heapq.heappop(queue)]
+            if cost[slug] > left:
+                continue
+            toward[slug] = topic
+            left -= cost[slug]
+            for dependent in dependents[slug]:
+                if ready(dependent):
+                    heapq.heappush(queue, position[dependent])
+    return toward
+
+
+def _toward_by_walk(needed: Needed, kept: set[str], topics: list[str], left: int) -> dict[str, str]:
+    """toward_cut_targets over every concept of each topic's closure, in learning order."""
+    toward: dict[str, str] = {}
+    position = needed.position
+    for topic in topics:
+        if left <= 0:
+            break
+        missing = needed.closure([topic], without=kept) - {topic}
         for slug in sorted(missing, key=position.__getitem__):
             if slug in toward or needed.cost[slug] > left:
                 continue
             if all(p in kept or p in toward for p in needed.prerequisites[slug]):
-                toward[slug] = cut.concept
+                toward[slug] = topic
                 left -= needed.cost[slug]
     return toward

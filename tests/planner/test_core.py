@@ -822,3 +822,210 @@ def test_the_same_request_with_cards_gives_the_same_schedule():
     graph = dag("a>b", "b>c")
     req = request(known=frozenset({"a"}), memory={"a": rated("hard", MONDAY - timedelta(days=3))})
     assert build_schedule(graph, req) == build_schedule(graph, req)
+
+
+# --- the shortcuts a plan over a large graph takes give the plain answers -------------------
+#
+# A plan over 100k concepts fits a few hundred: the planner keeps what it derives from a
+# frozen graph (kb.dag.graph_memo), recomputes a greedy pick's effect only where it touched,
+# walks "toward" from ready concept to ready concept, bounds closure walks by chain minutes,
+# computes several closures in one pass and reuses forecasts. Each is checked here against
+# the plain computation it replaces.
+
+
+def _frozen_copy(graph: nx.DiGraph) -> nx.DiGraph:
+    return nx.freeze(graph.copy())
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases())
+def test_a_frozen_graph_with_its_memo_plans_as_a_fresh_graph(case):
+    graph, req = case
+    frozen = _frozen_copy(graph)
+    fresh = build_schedule(graph, req)
+    assert build_schedule(frozen, req) == fresh
+    assert build_schedule(frozen, req) == fresh  # the memo filled by the first plan
+
+
+def test_a_known_plan_is_the_same_on_a_frozen_graph_and_a_fresh_one():
+    # Deep enough for the toward walk, cut prerequisites and final reviews.
+    graph = dag("a>b", "b>c", "c>d", "a>x", "x>d", "d>e", hours={"a": 1.0, "e": 3.0})
+    req = request(relevance={"e": 1.0, "x": 0.3}, interview=MONDAY + timedelta(days=4))
+    fresh = build_schedule(graph, req)
+    frozen = _frozen_copy(graph)
+    assert build_schedule(frozen, req) == fresh == build_schedule(frozen, req)
+    summary = fresh.summary
+    assert summary.learned == ["a", "x", "b"] and summary.toward == {"b": "e"}
+    assert [(c.concept, c.targets) for c in summary.cut] == [
+        ("e", ()), ("c", ("e",)), ("d", ("e",))
+    ]  # fmt: skip
+
+
+def _plain_greedy_tier(needed, tier, kept, budget):
+    """The greedy as first written: every candidate's closure recomputed after every pick."""
+    kept = set(kept)
+    left = budget - needed.minutes(kept)
+    candidates = [slug for slug in needed.targets_of(tier) if slug not in kept]
+    while candidates:
+        best = None
+        for index, slug in enumerate(candidates):
+            closure, cost = selection._missing(needed, slug, kept, left)
+            if closure is None:
+                continue
+            key = (needed.value[slug] / cost, needed.value[slug], -index)
+            if best is None or key > best[0]:
+                best = (key, slug, closure, cost)
+        if best is None:
+            break
+        _, slug, closure, cost = best
+        kept |= closure
+        left -= cost
+        candidates = [other for other in candidates if other not in kept]
+    return kept
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.integers(0, 100))
+def test_the_greedy_recomputing_only_what_a_pick_touched_picks_as_the_plain_one(case, percent):
+    graph, req = case
+    needed = selection.needed_subgraph(graph, req)
+    budget = needed.total_minutes * percent // 100
+    for tier in range(len(core.TIERS)):
+        for start in (set(), needed.closure(list(needed.tier)[:1])):
+            assert selection._greedy_tier(needed, tier, start, budget) == _plain_greedy_tier(
+                needed, tier, start, budget
+            )
+
+
+def _kept_cases(case, data):
+    """The needed set, a budget, and what is kept: the closure of some of the targets (a
+    selection's shape), with some time left over (which goes toward cut topics)."""
+    graph, req = case
+    needed = selection.needed_subgraph(graph, req)
+    chosen = data.draw(st.lists(st.sampled_from(list(needed.tier) or [None]), unique=True))
+    kept = needed.closure(t for t in chosen if t is not None)
+    spare = needed.total_minutes - needed.minutes(kept)
+    budget = needed.minutes(kept) + data.draw(st.integers(0, max(0, spare)))
+    return graph, needed, budget, kept
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.data())
+def test_time_left_goes_toward_cut_topics_as_the_plain_walk_has_it(case, data):
+    _, needed, budget, kept = _kept_cases(case, data)
+    chosen = selection.Selection(
+        kept, budget, exact=False, topics=selection.cut_topic_order(needed, kept)
+    )
+    left = budget - needed.minutes(kept)
+    plain = selection._toward_by_walk(
+        needed, kept, chosen.topics[: selection.TOWARD_TOPICS], left
+    ) if left > 0 else {}  # fmt: skip
+    assert selection.toward_cut_targets(needed, chosen, budget) == plain
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.data())
+def test_cut_prerequisites_named_from_closures_are_those_the_merging_pass_names(case, data):
+    graph, needed, budget, kept = _kept_cases(case, data)
+    topics = selection.cut_topics(needed, kept, budget, graph)
+    for few in (topics[:1], topics[:2], topics[: selection.TOWARD_TOPICS]):
+        names = [cut.concept for cut in few]
+        by_closures = selection._cuts_by_closures(needed, kept, names, graph, {})
+        assert by_closures == selection._cuts_by_merging(needed, kept, names, graph, {})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.data())
+def test_bounded_closure_minutes_are_the_plain_walks(case, data):
+    _, needed, _, kept = _kept_cases(case, data)
+    limit = data.draw(st.integers(0, needed.total_minutes + 60))
+    topics = [t for t in needed.tier if t not in kept]
+    plain = {t: needed.closure_minutes(t, without=kept, limit=limit) for t in topics}
+    needed.chain_minutes  # noqa: B018 -- computed, so the chain bound is tried as well
+    assert needed.closure_minutes_of(topics, without=kept, limit=limit) == plain
+    assert needed.any_closure_within(topics, without=kept, limit=limit) == any(
+        minutes is not None for minutes in plain.values()
+    )
+    heaviest = needed.chain_minutes
+    for slug in needed.order:  # a lower bound on every closure
+        assert heaviest[slug] <= needed.minutes(needed.closure([slug]))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases())
+def test_closures_in_one_pass_are_the_closures_one_by_one(case):
+    graph, req = case
+    needed = selection.needed_subgraph(graph, req)
+    topics = list(needed.tier)
+    needed.prepare_upstream(topics)
+    for topic in topics:
+        members, roots = needed.upstream(topic)
+        closure = needed.closure([topic])
+        assert {slug for slug in needed.order if slug in members} == closure
+        assert roots == [s for s in needed.order if s in closure and not needed.prerequisites[s]]
+    tiers = [needed.targets_of(index) for index in range(len(core.TIERS))]
+    assert needed.tier_minutes == [needed.minutes(needed.closure(group)) for group in tiers]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases())
+def test_value_passed_down_once_per_concept_is_the_per_edge_sum(case):
+    graph, req = case
+    needed = selection.needed_subgraph(graph, req)
+    plain: dict[str, float] = {}
+    for slug in reversed(needed.order):  # kb.dag.passed_down_value as first written
+        plain[slug] = req.relevance.get(slug, 0.0) + 0.5 * sum(
+            plain[d] / len(needed.prerequisites[d]) for d in needed.dependents[slug] if d in plain
+        )
+    for dependents in (needed.dependents, needed.dependents_and_more):
+        found = core.passed_down_value(
+            needed.order, needed.prerequisites, dependents, req.relevance
+        )
+        assert found == plain  # the same floats, not just close ones
+
+
+def test_a_forecast_works_out_a_review_once_and_gives_what_a_fresh_one_does():
+    moment = core.PlanRequest(
+        start=MONDAY, interview=MONDAY + timedelta(days=10), minutes_by_weekday=HOUR_A_DAY,
+        relevance={},
+    ).interview_moment()  # fmt: skip
+    shared, fresh = memory.Forecast(moment), memory.Forecast(moment)
+    card = shared.reviewed(None, MONDAY)
+    assert shared.reviewed(None, MONDAY) is card
+    again = shared.reviewed(card, MONDAY + timedelta(days=2))
+    assert shared.reviewed(card, MONDAY + timedelta(days=2)) is again
+    other = fresh.reviewed(fresh.reviewed(None, MONDAY), MONDAY + timedelta(days=2))
+    assert vars(other) == vars(again)
+    assert shared.reviewed(card, MONDAY + timedelta(days=2), "again") != again
+
+
+def test_shortcuts_on_a_known_graph_give_the_plain_answers():
+    # p and q rest under two cut topics, t1 (core) and t2 (important); a > b > c > t3 is a
+    # chain of four hours whose first two are kept.
+    graph = dag("p>t1", "p>q", "q>t2", "a>b", "b>c", "c>t3")
+    relevance = {"t1": 1.0, "t2": 0.6, "t3": 0.3}
+    needed = selection.needed_subgraph(graph, request(relevance=relevance))
+    kept = {"a", "b"}
+    for named in (selection._cuts_by_closures, selection._cuts_by_merging):
+        cuts = named(needed, kept, ["t1", "t2", "t3"], graph, {})
+        assert [(c.concept, c.targets) for c in cuts] == [
+            ("c", ("t3",)), ("p", ("t1", "t2")), ("q", ("t2",))
+        ], named  # fmt: skip
+    # t3 needs c and itself, 120 min, though its heaviest chain is 240: the chain bound
+    # takes off what is kept before it calls a topic over the limit.
+    assert needed.chain_minutes["t3"] == 240
+    assert needed.closure_minutes_of(["t3"], without=kept, limit=150) == {"t3": 120}
+    assert needed.closure_minutes_of(["t3"], without=kept, limit=100) == {"t3": None}
+    # 120 min left: p toward t1 makes q (toward t2) ready, and that is all the time.
+    chosen = selection.Selection(kept, 240, exact=False, topics=["t1", "t2", "t3"])
+    toward = {"p": "t1", "q": "t2"}
+    assert selection.toward_cut_targets(needed, chosen, 240) == toward
+    assert selection._toward_by_walk(needed, kept, chosen.topics, 120) == toward
+
+
+def test_a_pick_that_takes_a_shared_prerequisite_makes_the_other_topic_cheap():
+    # x first (best value per minute), then A with s; B then needs only its own 15 min.
+    graph = dag("s>A", "s>B", hours={"s": 2.0, "A": 0.25, "B": 0.25, "x": 1.0})
+    needed = selection.needed_subgraph(graph, request(relevance=dict.fromkeys("ABx", 1.0)))
+    picked = selection._greedy_tier(needed, 0, set(), 210)
+    assert picked == _plain_greedy_tier(needed, 0, set(), 210) == {"x", "s", "A", "B"}
