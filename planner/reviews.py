@@ -70,20 +70,21 @@ REFRESHER_SHARE = 0.15  # of the study time at most: refreshers never crowd out 
 def refresher_order(graph: nx.DiGraph, request: PlanRequest, order: list[str]) -> list[str]:
     """The shaky concepts this plan leans on, in the order the plan first needs them.
 
-    A shaky concept matters when it is a topic itself or a concept the plan
-    learns rests on it directly; it is refreshed before the first of those is
-    learned. Shaky concepts nothing in the plan rests on are left alone.
+    A shaky concept matters when it is a topic itself, a concept the plan
+    learns rests on it directly, or a shaky concept that matters rests on it
+    (attention under a shaky Transformer); it is refreshed before the first of
+    those is learned, and before the shaky concepts resting on it: the parts
+    before the whole. Shaky concepts nothing in the plan rests on are left alone.
     """
     first_use = {slug: index for index, slug in reversed(list(enumerate(order)))}
-    ranked = []
-    for slug in request.shaky:
+    position = {slug: graph.nodes[slug]["position"] for slug in request.shaky}
+    use: dict[str, int] = {}
+    for slug in sorted(request.shaky, key=position.__getitem__, reverse=True):
         uses = [first_use[d] for d in graph.successors(slug) if d in first_use]
-        relevance = request.relevance.get(slug, 0.0)
-        if uses or relevance:
-            ranked.append(
-                (min(uses, default=len(order)), -relevance, graph.nodes[slug]["position"], slug)
-            )
-    return [slug for *_, slug in sorted(ranked)]
+        uses += [use[d] for d in graph.successors(slug) if d in use]
+        if uses or request.relevance.get(slug, 0.0):
+            use[slug] = min(uses, default=len(order))
+    return sorted(use, key=lambda slug: (use[slug], position[slug]))
 
 
 def refresher_minutes(graph: nx.DiGraph, slug: str) -> int:
@@ -184,10 +185,15 @@ class Reviewed:
 
 
 def review_chain(
-    window: ReviewWindow, forecast: Forecast, slug: str, card: Card, minutes: int
+    window: ReviewWindow,
+    forecast: Forecast,
+    slug: str,
+    card: Card,
+    minutes: int,
+    slack: int = REVIEW_SLACK_DAYS,
 ) -> Reviewed:
-    """Reviews of one concept where its card falls due (or up to two days later, for a day
-    with room), each taken as rated Good, until it falls due in the final days."""
+    """Reviews of one concept where its card falls due (or up to `slack` days later, for a
+    day with room), each taken as rated Good, until it falls due in the final days."""
     last: date | None = None
     planned = missed = 0
     while True:
@@ -196,7 +202,7 @@ def review_chain(
             break
         planned += 1
         item = Item(REVIEW, minutes, concept=slug)
-        day = _place_near(window.by_date, due, window.last, minutes, item, REVIEW_SLACK_DAYS)
+        day = _place_near(window.by_date, due, window.last, minutes, item, slack)
         if day is None:
             missed += 1
             break

@@ -870,7 +870,10 @@ def reviews_after_rating(
         )
         minutes = reviews.review_minutes(core.learn_minutes(graph, concept_slug))
         card = forecast.card(card_row.state)
-        chain = reviews.review_chain(window, forecast, concept_slug, card, minutes)
+        # A review just made due (Again) takes the first day with room before the final
+        # days, however late: two days of slack would leave it to the final days.
+        slack = max(reviews.REVIEW_SLACK_DAYS, (window.final_days[0] - today).days)
+        chain = reviews.review_chain(window, forecast, concept_slug, card, minutes, slack)
         if forecast.recall(chain.card) < TARGET_RETENTION:
             since = chain.last or card_row.last_review.astimezone(forecast.zone).date()
             reviews.final_review(window, forecast, concept_slug, chain.card, minutes, since)

@@ -1029,3 +1029,40 @@ def test_a_pick_that_takes_a_shared_prerequisite_makes_the_other_topic_cheap():
     needed = selection.needed_subgraph(graph, request(relevance=dict.fromkeys("ABx", 1.0)))
     picked = selection._greedy_tier(needed, 0, set(), 210)
     assert picked == _plain_greedy_tier(needed, 0, set(), 210) == {"x", "s", "A", "B"}
+
+
+def test_the_parts_are_refreshed_before_the_whole_and_shaky_parts_of_shaky_topics_too():
+    # attn and tfm are shaky; bert is learned on tfm. attn has no learned dependent of its
+    # own: it matters because the shaky Transformer rests on it, and comes first.
+    graph = dag("attn>tfm", "tfm>bert", hours={"attn": 1.0, "tfm": 1.0, "bert": 1.0})
+    req = request(
+        relevance={"bert": 1.0, "tfm": 0.9},
+        shaky=frozenset({"attn", "tfm"}),
+        minutes_by_weekday=(120,) * 7,
+    )
+    schedule = build_schedule(graph, req)
+    refreshers = [(d.date, i.concept) for d, i in schedule.items() if i.note == "shaky: refresh"]
+    assert [concept for _, concept in refreshers] == ["attn", "tfm"]
+    learned_bert = learned_days(schedule)["bert"]
+    assert all(day <= learned_bert for day, _ in refreshers)
+
+
+def test_a_due_review_waits_for_the_first_day_with_room_only_as_long_as_its_slack():
+    from datetime import UTC, datetime
+
+    from planner import reviews
+    from planner.domain import Day
+
+    days = [Day(MONDAY + timedelta(days=n), 60) for n in range(10)]
+    for day in days[1:5]:  # full from Tuesday to Friday
+        day.items.append(core.Item("learn", 60, concept="other"))
+    by_date = {d.date: d for d in days}
+    window = reviews.ReviewWindow(by_date, MONDAY, days[-1].date, [days[-1].date])
+    forecast = memory.Forecast(datetime.combine(days[-1].date, time(9), tzinfo=UTC))
+    card = forecast.reviewed(None, MONDAY, "again")  # due Tuesday
+    tight = reviews.review_chain(window, forecast, "a", card, 10)
+    assert (tight.planned, tight.missed, tight.last) == (1, 1, None)
+    roomy = reviews.review_chain(window, forecast, "a", card, 10, slack=8)
+    placed = [d.date for d in days if any(i.concept == "a" for i in d.items)]
+    assert placed[0] == MONDAY + timedelta(days=5)  # Saturday, the first day with room
+    assert roomy.missed == 0 and roomy.last == placed[-1]
