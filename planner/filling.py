@@ -55,7 +55,7 @@ STUDY_DAYS_PER_MOCK = 3  # a short plan rehearses fewer stages: learning comes f
 
 
 def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> None:
-    """One mock per loop stage, on distinct days, as late as possible before the interview.
+    """One mock per loop stage, on distinct days, spread over the final part of the plan.
 
     A plan has at most one mock per three study days (and always one): three
     mocks in a three-day plan would take a third of the time the core topics
@@ -79,10 +79,16 @@ def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> N
             f"{len(request.mocks)}: left out {left_out} (the time goes to learning)"
         )
     window = max(len(mocks), math.ceil(0.3 * len(study)))
-    candidates = study[-window:][::-1] + study[:-window][::-1]  # latest first, then earlier
+    final_part = study[-window:]
     taken: set[date] = set()
-    # Place the last loop stage latest, so mocks come in the order of the real loop.
-    for mock in reversed(mocks):
+    # Spread over the final part, the last loop stage on its last day: mocks come in the
+    # order of the real loop, with days between them to work on what each one showed.
+    spots = _spread(len(mocks), len(final_part))
+    for mock, spot in reversed(list(zip(mocks, spots, strict=True))):
+        nearby = sorted(
+            final_part, key=lambda d: (abs(final_part.index(d) - spot), -d.date.toordinal())
+        )
+        candidates = nearby + study[:-window][::-1]  # then earlier, latest first
         fitting = next(
             (d for d in candidates if d.date not in taken and d.free_minutes >= mock.minutes),
             None,
@@ -106,6 +112,15 @@ def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> N
             )
         fitting.items.append(Item(MOCK, minutes, stage=mock.stage, note=mock.title))
         taken.add(fitting.date)
+
+
+def _spread(count: int, days: int) -> list[int]:
+    """`count` day indexes spread evenly over `days` days, the last on the last day."""
+    if count <= 0:
+        return []
+    if count == 1:
+        return [days - 1]
+    return [round(i * (days - 1) / (count - 1)) for i in range(count)]
 
 
 CONSOLIDATION_AFTER_DAYS = 7  # a plan with this many study days keeps its last one new-free
