@@ -38,7 +38,7 @@ from kb.selectors import relevance_and_members, relevance_from_tracks
 from kb.vocabulary import EDGE_KINDS
 from planner import background, core, memory, reviews
 from planner.core import PlanInputError
-from planner.domain import MIN_BUFFER_MINUTES, TARGET_RETENTION
+from planner.domain import MIN_BUFFER_MINUTES, PRACTICE_MINUTES_PER_QUESTION, TARGET_RETENTION
 from planner.models import FsrsParameters, ItemKind, ItemStatus, MemoryCard, Plan, PlanItem
 from planner.reviews import REFRESHER_NOTE
 
@@ -860,7 +860,9 @@ def reviews_after_rating(
         if keep_item_id is not None:
             moving = moving.exclude(pk=keep_item_id)
         moving.delete()
-        rows = list(plan.items.filter(date__gte=today, date__lte=interview))
+        rows = list(
+            plan.items.filter(date__gte=today, date__lte=interview).order_by("date", "order")
+        )
         days = _days_as_left(inputs, today, interview, rows)
         study = [d for d in days if not d.interview_day and d.available_minutes > 0]
         if not study:
@@ -886,10 +888,11 @@ def reviews_after_rating(
 def _days_as_left(
     inputs: PlanInputs, today: date, interview: date, rows: list[PlanItem]
 ) -> list[core.Day]:
-    """The plan's days from today, each with what its items other than buffers already use."""
+    """The plan's days from today, each with what its items already use, except what gives
+    way to a review: buffers, and question practice not done yet."""
     used: dict[date, int] = {}
     for row in rows:
-        if row.kind != ItemKind.BUFFER:
+        if not _gives_way(row):
             used[row.date] = used.get(row.date, 0) + row.minutes
     days = []
     current = today
@@ -907,17 +910,30 @@ def _days_as_left(
     return days
 
 
+def _gives_way(row: PlanItem) -> bool:
+    """Buffers, and question practice not done yet, make room for a review a rating made
+    due: forgetting a concept comes before more questions on the ones remembered."""
+    return row.kind == ItemKind.BUFFER or (
+        row.kind == ItemKind.PRACTICE and row.status == ItemStatus.PENDING
+    )
+
+
 def _rebalance_buffers(
     plan: Plan, days: list[core.Day], rows: list[PlanItem], concept_slug: str
 ) -> list[date]:
-    """Write the reviews placed in `days` and size each day's buffer to what is left."""
+    """Write the reviews placed in `days`; shorten the day's pending practice where the
+    reviews need its time (dropping what would be under a question's length), and size
+    each day's buffer to what is left."""
     concept_id = Concept.objects.filter(slug=concept_slug).values_list("id", flat=True).first()
     last_order: dict[date, int] = {}
     buffers: dict[date, PlanItem] = {}
+    practice: dict[date, list[PlanItem]] = {}
     for row in rows:
         last_order[row.date] = max(last_order.get(row.date, 0), row.order)
         if row.kind == ItemKind.BUFFER and row.status == ItemStatus.PENDING:
             buffers[row.date] = row
+        elif _gives_way(row):
+            practice.setdefault(row.date, []).append(row)
     placed, new_rows, resized, dropped = [], [], [], []
     for day in days:
         for offset, item in enumerate(day.items, start=1):
@@ -934,10 +950,19 @@ def _rebalance_buffers(
                     note=item.note,
                 )
             )
+        free = day.free_minutes  # what the day has beside its practice and buffer
+        for row in practice.get(day.date, []):  # in order: the day's last practice gives way
+            keep = max(0, min(row.minutes, free))
+            if keep < PRACTICE_MINUTES_PER_QUESTION:
+                dropped.append(row.pk)
+                keep = 0
+            elif keep != row.minutes:
+                row.minutes = keep
+                resized.append(row)
+            free -= keep
         buffer = buffers.get(day.date)
         if buffer is None:
             continue
-        free = day.free_minutes
         if free >= MIN_BUFFER_MINUTES and not day.interview_day:
             if buffer.minutes != free:
                 buffer.minutes = free

@@ -157,3 +157,26 @@ def test_a_rating_in_the_future_is_refused_and_changes_nothing(plan):
         )
     assert refused.value.field == "at" and "is in the future" in refused.value.message
     assert not MemoryCard.objects.exists()
+
+
+def test_with_no_free_time_a_days_question_practice_gives_way_to_the_review(plan):
+    item = first_learned(plan)
+    plan.items.filter(kind=ItemKind.BUFFER).delete()  # days as full as the plan made them
+    practice_days = sorted(
+        set(
+            plan.items.filter(
+                kind=ItemKind.PRACTICE, date__gt=item.date, status=ItemStatus.PENDING
+            ).values_list("date", flat=True)
+        )
+    )
+    before = dict(plan.items.filter(kind=ItemKind.PRACTICE).values_list("pk", "minutes"))
+    _, moved = rate(plan, item, "again")
+    hours = services.plan_inputs(plan).hours_per_weekday
+    for day, load in day_loads(plan).items():
+        assert load <= round(hours[day.weekday()] * 60), day
+    first = moved.days[0]
+    free_days = [d for d in practice_days if d >= item.date + timedelta(days=1)]
+    assert first <= free_days[0]
+    after = dict(plan.items.filter(kind=ItemKind.PRACTICE).values_list("pk", "minutes"))
+    assert all(after[pk] <= minutes for pk, minutes in before.items() if pk in after)
+    assert all(m >= 15 for m in after.values())  # never a practice stub under a question
