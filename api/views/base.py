@@ -1,12 +1,17 @@
-"""What every API view shares: strict query strings, and 404s that say what is missing."""
+"""What every API view shares: strict query strings, 404s that say what is missing, and
+the hook that serves public KB reads from api.read_cache."""
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.http import Http404
+from django.http.response import HttpResponseBase
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
 
+from api import read_cache
 from api.exception_handlers import NotFound
 from kb import search as kb_search
 from kb.errors import did_you_mean
@@ -65,3 +70,40 @@ def query(serializer_class, request: Request, **kwargs) -> dict:
     serializer = serializer_class(data=request.query_params.dict(), **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def cached_read(handler: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Serve a public KB read through api.read_cache: once per graph revision it is built
+    and rendered, after that it is the stored bytes (or a 304). Only for answers that
+    depend on nothing but the URL and the Accept header: never on the user."""
+
+    @functools.wraps(handler)
+    def serve_cached(view, request: Request, *args, **kwargs) -> HttpResponseBase:
+        def build() -> HttpResponseBase:
+            response = handler(view, request, *args, **kwargs)
+            if isinstance(response, Response):  # rendered now, so its bytes can be kept
+                response = view.finalize_response(request, response, *args, **kwargs)
+                response.render()
+            return response
+
+        return read_cache.serve(
+            request._request,
+            endpoint=f"{view.basename}-{view.action}",
+            media_type=request.accepted_media_type,
+            build=build,
+        )
+
+    return serve_cached
+
+
+class CachedReadMixin:
+    """list and retrieve through `cached_read`, for KB rows whose every field changes
+    the graph revision when it changes (kb.revision watches their tables)."""
+
+    @cached_read
+    def list(self, request: Request, *args, **kwargs) -> HttpResponseBase:
+        return super().list(request, *args, **kwargs)
+
+    @cached_read
+    def retrieve(self, request: Request, *args, **kwargs) -> HttpResponseBase:
+        return super().retrieve(request, *args, **kwargs)

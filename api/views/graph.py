@@ -23,7 +23,7 @@ from api.serializers.graph import (
     SubgraphQuerySerializer,
     SubgraphSerializer,
 )
-from api.views.base import StrictQueryMixin, query
+from api.views.base import StrictQueryMixin, cached_read, query
 
 UNKNOWN_400 = OpenApiResponse(
     ErrorSerializer,
@@ -44,6 +44,7 @@ class GraphViewSet(StrictQueryMixin, viewsets.ViewSet):
         summary="What to study, in order, to reach target concepts",
     )
     @action(detail=False, methods=["get"], url_path="learning-path")
+    @cached_read
     def learning_path(self, request: Request) -> Response:
         params = query(LearningPathQuerySerializer, request)
         return Response(
@@ -86,6 +87,7 @@ class GraphViewSet(StrictQueryMixin, viewsets.ViewSet):
         summary="A concept's neighbourhood as JSON, GraphML, DOT or Mermaid",
     )
     @action(detail=False, methods=["get"])
+    @cached_read
     def subgraph(self, request: Request) -> Response | HttpResponse:
         params = query(SubgraphQuerySerializer, request)
         root, depth, fmt = params["root"], params["depth"], params["format"]

@@ -34,7 +34,7 @@ from api.serializers.kb import (
     TrackSerializer,
 )
 from api.serializers.memory import SelfTestSerializer
-from api.views.base import ID_REGEX, StrictQueryMixin, query
+from api.views.base import ID_REGEX, CachedReadMixin, StrictQueryMixin, query
 from kb import graph as kb_graph
 from kb import integrity
 from kb import io as kb_io
@@ -53,7 +53,7 @@ CYCLE_400 = OpenApiResponse(
 CONFLICT_409 = OpenApiResponse(ErrorSerializer, description="The edge already exists.")
 
 
-class ConceptViewSet(StrictQueryMixin, viewsets.ModelViewSet):
+class ConceptViewSet(CachedReadMixin, StrictQueryMixin, viewsets.ModelViewSet):
     """ML concepts. Staff create, change and delete them; deleting a concept that others
     depend on is a 409 unless `?reconnect=true`."""
 
@@ -247,7 +247,7 @@ class StageViewSet(SlugReadOnlyViewSet):
         return selectors.stage_list()
 
 
-class TrackViewSet(SlugReadOnlyViewSet):
+class TrackViewSet(CachedReadMixin, SlugReadOnlyViewSet):
     """Subfields (NLP, ranking, ...) as weighted concepts."""
 
     serializer_class = TrackSerializer
@@ -256,7 +256,7 @@ class TrackViewSet(SlugReadOnlyViewSet):
         return selectors.track_list()
 
 
-class TeamViewSet(SlugReadOnlyViewSet):
+class TeamViewSet(CachedReadMixin, SlugReadOnlyViewSet):
     """Hiring teams: the tracks they weigh and the interview loop they run."""
 
     serializer_class = TeamSerializer

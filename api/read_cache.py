@@ -1,0 +1,228 @@
+"""Rendered knowledge-base reads, kept per process for the current graph revision.
+
+The KB changes rarely and is read often; a concept page, a team or a learning
+path is the same bytes for everyone until the next KB write. So the read
+endpoints render their answer once per revision (kb.revision's token, which
+every KB write changes, whichever process makes it) and later requests get the
+stored bytes after one query for the token. Nothing user-specific may come
+through here: only endpoints whose answer depends on the URL, the host (the
+pagination links are absolute) and the negotiated media type alone.
+
+The same key gives a strong ETag, and the revision's time a Last-Modified, so
+a client that already has the answer gets a 304 without anything being built.
+
+API_READ_CACHE (a setting, else the environment variable of that name; on by
+default) switches all of it off, back to building every answer; the benchmark
+uses it to measure the uncached path. API_READ_CACHE_MAX_BYTES bounds the
+stored bodies per process (least recently used go first): query strings are
+the client's to choose, so the number of keys is not bounded otherwise.
+"""
+
+import functools
+import hashlib
+import os
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
+from django.utils.cache import patch_vary_headers
+from django.utils.http import http_date, parse_etags, parse_http_date_safe
+
+from kb import revision
+
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+# Clients may keep a copy but must ask before using it: a KB write shows at once.
+CACHE_CONTROL = "public, max-age=0, must-revalidate"
+# Last-Modified has whole seconds, so two revisions made in the same second would share
+# one; it is only sent once the revision is this old (RFC 9110 8.8.2.2 asks for one
+# second before the Date; one more covers a write transaction still committing).
+SETTLED_SECONDS = 2
+# What a stored entry costs beyond its body and key (headers, bookkeeping), roughly.
+ENTRY_OVERHEAD = 512
+
+Key = tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Payload:
+    body: bytes
+    content_type: str
+    etag: str
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    etag: str
+    last_modified: int | None  # epoch seconds; None while the revision is too new to say
+
+
+def enabled() -> bool:
+    configured = getattr(settings, "API_READ_CACHE", None)
+    if configured is not None:
+        return bool(configured)
+    return os.environ.get("API_READ_CACHE", "").strip().lower() not in {"0", "false", "no", "off"}
+
+
+def max_bytes() -> int:
+    return int(getattr(settings, "API_READ_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+class PayloadCache:
+    """Bodies of one revision, least recently used first; a new revision empties it.
+
+    Entries of an older revision can never be served again (the token is part of
+    every lookup), so they are dropped as soon as another token is seen.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._entries: OrderedDict[Key, tuple[Payload, int]] = OrderedDict()
+        self._bytes = 0
+
+    def get(self, token: str, key: Key) -> Payload | None:
+        with self._lock:
+            if token != self._token:
+                return None
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, token: str, key: Key, payload: Payload, *, limit: int) -> None:
+        """Store `payload`; one larger than `limit` on its own is not kept at all."""
+        size = len(payload.body) + len(repr(key)) + ENTRY_OVERHEAD
+        if size > limit:
+            return
+        with self._lock:
+            if token != self._token:
+                self._clear()
+                self._token = token
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._entries[key] = (payload, size)
+            self._bytes += size
+            while self._bytes > limit:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self._bytes -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._clear()
+            self._token = None
+
+    def _clear(self) -> None:
+        self._entries.clear()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+payloads = PayloadCache()
+
+
+def request_key(request: HttpRequest, *, endpoint: str, media_type: str) -> Key:
+    """Everything an answer of a public read depends on besides the revision.
+
+    The query string is normalised (sorted, decoded): the answer, its pagination
+    links included, depends on the parameters and not on their order or spelling.
+    Scheme and host are in it because pagination links are absolute URLs; the
+    negotiated media type because `Accept: application/json; indent=2` changes the bytes.
+    """
+    params = tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
+    return (endpoint, request.scheme, request.get_host(), request.path, params, media_type)
+
+
+def etag_for(token: str, key: Key) -> str:
+    return '"' + hashlib.blake2b(repr((token, key)).encode(), digest_size=16).hexdigest() + '"'
+
+
+def last_modified(stamp: revision.Stamp, *, now: float | None = None) -> int | None:
+    """The revision's time in whole seconds, once it is SETTLED_SECONDS old; else None."""
+    changed = stamp.changed_at.timestamp()
+    if (time.time() if now is None else now) - changed < SETTLED_SECONDS:
+        return None
+    return int(changed)
+
+
+@functools.lru_cache(maxsize=16)
+def _http_date(seconds: int) -> str:
+    return http_date(seconds)
+
+
+def not_modified(request: HttpRequest, current: Validators, *, exists: bool) -> bool:
+    """RFC 9110 13.2.2 for a GET: If-None-Match (weak comparison) decides when present,
+    else If-Modified-Since, against a Last-Modified this revision has (see SETTLED_SECONDS).
+
+    Preconditions only count for an answer that would be a 200 (`exists`). An ETag
+    of ours names one: it is only ever sent with a 200 for the same key and revision.
+    `*` and a date do not, so without a stored answer they wait for the built one.
+    """
+    if_none_match = request.META.get("HTTP_IF_NONE_MATCH")
+    if if_none_match is not None:
+        tags = parse_etags(if_none_match)
+        if tags == ["*"]:
+            return exists
+        return current.etag in (tag.removeprefix("W/") for tag in tags)
+    if_modified_since = request.META.get("HTTP_IF_MODIFIED_SINCE")
+    if if_modified_since is None or current.last_modified is None or not exists:
+        return False
+    since = parse_http_date_safe(if_modified_since)
+    return since is not None and current.last_modified <= since
+
+
+def with_validators(response: HttpResponseBase, current: Validators) -> HttpResponseBase:
+    response["ETag"] = current.etag
+    if current.last_modified is not None:
+        response["Last-Modified"] = _http_date(current.last_modified)
+    response["Cache-Control"] = CACHE_CONTROL
+    if response.has_header("Vary"):
+        patch_vary_headers(response, ("Accept",))
+    else:
+        response["Vary"] = "Accept"
+    return response
+
+
+def serve(
+    request: HttpRequest,
+    *,
+    endpoint: str,
+    media_type: str,
+    build: Callable[[], HttpResponseBase],
+) -> HttpResponseBase:
+    """The answer to a public KB read: a 304, the stored bytes, or `build()`'s, stored.
+
+    `build` returns a rendered response; only a 200 is kept (errors are built every
+    time, so a 404's suggestions and a 400's message stay as they are today). One
+    query reads the revision; a 304 or a stored answer needs nothing else.
+    """
+    if not enabled():
+        return build()
+    stamp = revision.stamp()
+    key = request_key(request, endpoint=endpoint, media_type=media_type)
+    payload = payloads.get(stamp.token, key)
+    current = Validators(
+        etag=payload.etag if payload is not None else etag_for(stamp.token, key),
+        last_modified=last_modified(stamp),
+    )
+    if not_modified(request, current, exists=payload is not None):
+        return with_validators(HttpResponseNotModified(), current)
+    if payload is not None:
+        response = HttpResponse(payload.body, content_type=payload.content_type)
+        return with_validators(response, current)
+    response = build()
+    if response.status_code != 200 or response.streaming:
+        return response
+    payload = Payload(bytes(response.content), response["Content-Type"], current.etag)
+    payloads.put(stamp.token, key, payload, limit=max_bytes())
+    if not_modified(request, current, exists=True):
+        return with_validators(HttpResponseNotModified(), current)
+    return with_validators(response, current)
