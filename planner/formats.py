@@ -302,6 +302,8 @@ def _label(item: dict[str, Any]) -> str:
         label += f" ({note})"
     if item["kind"] == "review" and item.get("note", "").startswith("shaky"):
         label += " (shaky: refresh)"
+    if item["kind"] == "practice" and note == NO_QUESTION_NOTE:
+        label += f" ({NO_QUESTION_NOTE})"
     return label
 
 
@@ -329,9 +331,11 @@ def recall_line(summary: dict[str, Any]) -> str:
         return ""
     tiers = ", ".join(f"{g['name']} {g['with_plan']:.0%}" for g in groups if g["kind"] == "tier")
     line = (
-        f"Recall forecast for the interview morning, if you do every review and rate it "
-        f"Good: {overall['with_plan']:.0%} of the {overall['concepts']} topics you study, "
-        f"refresh or have rated ({overall['without_reviews']:.0%} without the reviews); {tiers}"
+        f"Recall forecast for the interview morning (the memory model's chance you recall a "
+        f"topic), if you do every review this plan holds and rate it Good: "
+        f"{overall['with_plan']:.0%} of the {overall['concepts']} topics you study, refresh or "
+        f"have rated ({overall['without_reviews']:.0%} without the reviews); by tier, over "
+        f"those topics: {tiers}"
     )
     if overall["below_target"]:
         line += f"; {overall['below_target']} below the {recall['target_retention']:.0%} target"

@@ -681,6 +681,8 @@ def test_practice_never_asks_about_a_concept_the_plan_does_not_touch(small_kb):
         ]
         assert practice and all(item["questions"] == [] for item in practice)
         assert all(item["note"] == formats.NO_QUESTION_NOTE for item in practice)
+        for text in (formats.to_table(payload), formats.to_markdown(payload)):
+            assert f"Bert ({formats.NO_QUESTION_NOTE})" in text
 
 
 def test_practice_asks_first_what_the_team_stages_and_tracks_weigh(small_kb):
@@ -809,7 +811,8 @@ def test_the_plan_says_its_recall_forecast_per_tier_and_track_in_every_format(sm
         1 for slug in recall["concepts"] if slug not in resolved.request.relevance
     )
     line = formats.recall_line(payload["summary"])
-    assert line.startswith("Recall forecast for the interview morning, if you do every review")
+    assert line.startswith("Recall forecast for the interview morning (the memory model's chance")
+    assert "if you do every review this plan holds and rate it Good" in line
     assert f"{overall['with_plan']:.0%} of the {overall['concepts']} topics" in line
     for text in (formats.to_table(payload), formats.to_markdown(payload)):
         assert line in text
