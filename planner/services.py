@@ -365,11 +365,15 @@ def resolve(
     skip_mocks: frozenset[str] = frozenset(),
     progress: StudyProgress | None = None,
     owner=None,
+    studied_on: dict[str, date] | None = None,
 ) -> Resolved:
     """Check `inputs` against the KB and turn them into a core.PlanRequest.
 
     With an `owner`, their memory cards of the plan's concepts and their fitted
     FSRS parameters go into the request, so reviews fall where cards are due.
+    `studied_on` (a replan) gives the concepts the plan taught or refreshed and the
+    day each was last studied; one without a card of its own is taken as rated Good
+    that day, as the plan took it when it placed its reviews.
     """
     tz = zone(inputs.timezone)
     today = today or local_today(inputs.timezone)
@@ -403,6 +407,10 @@ def resolve(
     assumed = background.for_inputs(inputs, relevance)
     interview_at = datetime.combine(inputs.interview, inputs.interview_time, tzinfo=tz)
     cards, parameters = _memory_of(owner, relevance)
+    for slug, day in (studied_on or {}).items():  # a replan: what the plan taught, unrated
+        if slug not in cards:
+            moment = datetime.combine(day, inputs.study_time, tzinfo=tz)
+            cards[slug] = memory.review(None, "good", moment)[0]
     request = core.PlanRequest(
         start=start,
         interview=inputs.interview,
@@ -781,6 +789,18 @@ def replan(
         mocks_done = frozenset(
             plan.items.filter(kind="mock", status=ItemStatus.DONE).values_list("stage", flat=True)
         )
+        # When each concept learned or refreshed here was last studied: without a rating of
+        # its own, its reviews go on from there as if its self-test was rated Good.
+        studied_on: dict[str, date] = {}
+        for slug, day in (
+            plan.items.filter(
+                status=ItemStatus.DONE,
+                concept_slug__in=set(changes["learned"]) | set(changes["refreshed"]),
+            )
+            .exclude(kind=ItemKind.PRACTICE)
+            .values_list("concept_slug", "date")
+        ):
+            studied_on[slug] = max(day, studied_on.get(slug, day))
         resolved = resolve(
             inputs,
             today=today,
@@ -788,6 +808,7 @@ def replan(
             skip_mocks=mocks_done,
             progress=progress,
             owner=plan.owner,
+            studied_on=studied_on,
         )
         schedule = core.build_schedule(graph, resolved.request)
 

@@ -831,3 +831,22 @@ def test_a_previewed_calendar_is_stamped_with_its_first_day_not_the_interview(sm
     )  # fmt: skip
     stamps = {line for line in out.getvalue().splitlines() if line.startswith("DTSTAMP")}
     assert stamps == {"DTSTAMP:20261130T000000Z"}
+
+
+def test_a_replan_keeps_reviewing_what_the_plan_taught_even_unrated(small_kb):
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    first = learned(plan)[0]
+    sessions = plan.items.filter(kind="learn", concept_slug=first)
+    for item in sessions:
+        services.mark_item(item=item, status="done")
+    finished = max(sessions.values_list("date", flat=True))
+    plan = services.replan(plan=plan, today=finished + timedelta(days=1))
+    assert first in services.plan_inputs(plan).learned  # known now, not learned again
+    reviews = plan.items.filter(
+        kind="review", concept_slug=first, status="pending", date__gt=finished
+    )
+    assert reviews.exists()
+    # Taken as rated Good when it was finished (FSRS-6: due 2 days later), as first planned.
+    first_review = min(reviews.exclude(note="light").values_list("date", flat=True))
+    assert first_review >= finished + timedelta(days=1)
+    assert first in plan.summary["recall"]["concepts"]
