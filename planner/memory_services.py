@@ -33,7 +33,13 @@ from planner.models import (
     PlanItem,
     ReviewRating,
 )
-from planner.services import PlanItemNotFound, days_until, zone
+from planner.services import (
+    MovedReviews,
+    PlanItemNotFound,
+    days_until,
+    reviews_after_rating,
+    zone,
+)
 
 # A person's parameters are fitted from this many ratings on (fsrs itself keeps its
 # defaults until 512 reviews a day or more apart: see planner.memory.fit_parameters).
@@ -178,6 +184,26 @@ def item_rating_record(
     item.plan = plan
     return rating_record(
         user=user, concept_slug=item.concept_slug, rating=rating, when=when, plan=plan, item=item
+    )
+
+
+def plan_item_rating(
+    *, user, plan: Plan, item_id: int, rating: str, when: datetime | None = None
+) -> tuple[MemoryCard, MovedReviews | None]:
+    """Rate the self-test of `plan`'s item and move the plan's reviews of its concept
+    (the plan page's and the API's POST): the card, and where the reviews went."""
+    card = item_rating_record(user=user, plan=plan, item_id=item_id, rating=rating, when=when)
+    return card, reviews_moved_by(plan, card, keep_item_id=item_id)
+
+
+def reviews_moved_by(
+    plan: Plan, card: MemoryCard, *, keep_item_id: int | None = None
+) -> MovedReviews | None:
+    """services.reviews_after_rating from the day of the card's last rating, in the plan's
+    time zone (a rating given with an earlier `when` moves the reviews from that day)."""
+    rated_on = card.last_review.astimezone(zone(plan.timezone)).date()
+    return reviews_after_rating(
+        plan=plan, concept_slug=card.concept_slug, keep_item_id=keep_item_id, today=rated_on
     )
 
 

@@ -480,25 +480,30 @@ def _item_rows(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]
             slug__in={item.concept for _, item in schedule.items() if item.concept}
         ).values_list("slug", "id")
     )
-    rows = []
-    for day in schedule.days:
-        for offset, item in enumerate(day.items):
-            rows.append(
-                PlanItem(
-                    plan=plan,
-                    date=day.date,
-                    order=first_order.get(day.date, 0) + offset,
-                    kind=item.kind,
-                    concept_id=concept_ids.get(item.concept) if item.concept else None,
-                    concept_slug=item.concept or "",
-                    stage=item.stage or "",
-                    minutes=item.minutes,
-                    part=item.part,
-                    parts=item.parts,
-                    note=item.note,
-                )
-            )
-    return rows
+    return [
+        _item_row(plan, day.date, first_order.get(day.date, 0) + offset, item, concept_ids)
+        for day in schedule.days
+        for offset, item in enumerate(day.items)
+    ]
+
+
+def _item_row(
+    plan: Plan, when: date, order: int, item: core.Item, concept_ids: dict[str, int]
+) -> PlanItem:
+    """The row of one schedule item (concept ids by slug, looked up in bulk by the caller)."""
+    return PlanItem(
+        plan=plan,
+        date=when,
+        order=order,
+        kind=item.kind,
+        concept_id=concept_ids.get(item.concept) if item.concept else None,
+        concept_slug=item.concept or "",
+        stage=item.stage or "",
+        minutes=item.minutes,
+        part=item.part,
+        parts=item.parts,
+        note=item.note,
+    )
 
 
 def day_rows(schedule: core.Schedule) -> list[dict[str, Any]]:
@@ -945,7 +950,7 @@ def _rebalance_buffers(
     """Write the reviews placed in `days`; shorten the day's pending practice where the
     reviews need its time (dropping what would be under a question's length), and size
     each day's buffer to what is left."""
-    concept_id = Concept.objects.filter(slug=concept_slug).values_list("id", flat=True).first()
+    concept_ids = dict(Concept.objects.filter(slug=concept_slug).values_list("slug", "id"))
     last_order: dict[date, int] = {}
     buffers: dict[date, PlanItem] = {}
     practice: dict[date, list[PlanItem]] = {}
@@ -959,18 +964,8 @@ def _rebalance_buffers(
     for day in days:
         for offset, item in enumerate(day.items, start=1):
             placed.append(day.date)
-            new_rows.append(
-                PlanItem(
-                    plan=plan,
-                    date=day.date,
-                    order=last_order.get(day.date, 0) + offset,
-                    kind=item.kind,
-                    concept_id=concept_id,
-                    concept_slug=concept_slug,
-                    minutes=item.minutes,
-                    note=item.note,
-                )
-            )
+            order = last_order.get(day.date, 0) + offset
+            new_rows.append(_item_row(plan, day.date, order, item, concept_ids))
         free = day.free_minutes  # what the day has beside its practice and buffer
         for row in practice.get(day.date, []):  # in order: the day's last practice gives way
             keep = max(0, min(row.minutes, free))

@@ -286,7 +286,7 @@ def _rating_refused(
 @login_required
 @require_POST
 def plan_item_rating(request: HttpRequest, pk: int, item_id: int) -> HttpResponse:
-    """Rate the self-test after a learn or review item (memory_services.item_rating_record,
+    """Rate the self-test after a learn or review item (memory_services.plan_item_rating,
     as the API's POST): the concept's memory card moves on, and the page says its next review."""
     plan = selectors.owned_plan(user=request.user, pk=pk)
     form = RatingForm(request.POST)
@@ -298,7 +298,7 @@ def plan_item_rating(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
         )
     rating = form.cleaned_data["rating"]
     try:
-        card = memory_services.item_rating_record(
+        card, moved = memory_services.plan_item_rating(
             user=request.user, plan=plan, item_id=item_id, rating=rating
         )
     except services.PlanItemNotFound:
@@ -315,9 +315,6 @@ def plan_item_rating(request: HttpRequest, pk: int, item_id: int) -> HttpRespons
         return _rating_refused(
             request, plan, item_id, code=exc.code, message=exc.message, as_json=as_json
         )
-    moved = services.reviews_after_rating(
-        plan=plan, concept_slug=card.concept_slug, keep_item_id=item_id
-    )
     answer = selectors.rating_answer(plan, item_id, card, rating, moved)
     if as_json:
         return JsonResponse(

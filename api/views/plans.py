@@ -175,11 +175,8 @@ class PlanViewSet(
         serializer = RatingSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         rating = serializer.validated_data["rating"]
-        card = memory_services.item_rating_record(
+        card, moved = memory_services.plan_item_rating(
             user=request.user, plan=plan, item_id=int(item_id), rating=rating
-        )
-        moved = planner_services.reviews_after_rating(
-            plan=plan, concept_slug=card.concept_slug, keep_item_id=int(item_id)
         )
         plan.refresh_from_db(fields=["revision"])
         data = {

@@ -20,7 +20,7 @@ from planner import memory_services
 from planner.domain import PlanInputError
 from planner.memory import RATINGS
 from planner.models import Plan
-from planner.services import reviews_after_rating, zone
+from planner.services import zone
 
 
 class Command(KnowledgeBaseCommand):
@@ -59,8 +59,7 @@ class Command(KnowledgeBaseCommand):
             f"({card.reps} rating{'s' if card.reps != 1 else ''} so far{again})"
         )
         if plan is not None:
-            rated_on = card.last_review.astimezone(zone(plan.timezone)).date()
-            moved = reviews_after_rating(plan=plan, concept_slug=o["concept"], today=rated_on)
+            moved = memory_services.reviews_moved_by(plan, card)
             if moved is None:
                 self.stdout.write(f"plan {plan.pk} does not study {o['concept']}: no review moved")
             elif not moved.days:
