@@ -55,13 +55,13 @@ measures it against nx.ancestors of the same targets.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import networkx as nx
 
-from kb.dag import check_known, known_closure, passed_down_value, walk
+from kb.dag import by_position, check_known, known_closure, passed_down_value, walk
 from planner.domain import (
     BUFFER,
     ITEM_KINDS,
@@ -261,12 +261,36 @@ class Build:
 
 @dataclass
 class PlanMemo:
-    """What the attempts of one plan share: the optima proven at the budgets tried, the
-    value each concept unlocks, and the memory model's forecast (which keeps its reviews)."""
+    """What the attempts of one plan share: the optima proven at the budgets tried and the
+    memory model's forecast (which keeps its reviews)."""
 
     proven: ProvenOptima
-    unlocked: Mapping[str, float]
     forecast: Forecast
+
+
+def review_priority(
+    graph: nx.DiGraph, request: PlanRequest, needed: Needed, studied: Sequence[str]
+) -> dict[str, float]:
+    """How much a final review of each concept the plan studies is worth: its relevance,
+    ties broken by the value it passes down to what the plan studies on top of it.
+
+    Only the plan's own concepts pass value here: a prerequisite matters on the
+    interview's eve for the topics the candidate did learn on it, not for cut ones,
+    and the pass then costs what the plan holds, not what the targets rest on.
+    """
+    members = set(studied)
+    order = by_position(graph, members)
+    none: tuple[str, ...] = ()
+    prerequisites: dict[str, list[str]] = {}
+    dependents: dict[str, list[str]] = {slug: [] for slug in order}
+    for slug in order:  # learning order, so each dependents list is in learning order too
+        found = prerequisites[slug] = [
+            p for p in needed.prerequisites.get(slug, none) if p in members
+        ]
+        for prerequisite in found:
+            dependents[prerequisite].append(slug)
+    unlocked = passed_down_value(order, prerequisites, dependents, request.relevance)
+    return {slug: request.relevance.get(slug, 0.0) + 0.001 * unlocked[slug] for slug in studied}
 
 
 def _attempt(
@@ -304,11 +328,7 @@ def _attempt(
     )
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]
-    # Final reviews go to the most relevant concepts; what they unlock only breaks ties.
-    priority = {
-        slug: request.relevance.get(slug, 0.0) + 0.001 * memo.unlocked.get(slug, 0.0)
-        for slug in [*learned, *refreshed]
-    }
+    priority = review_priority(graph, request, needed, [*learned, *refreshed])
     forecasts = place_follow_ups(
         days, request, finished, learned, priority, graph, warnings, refreshed, memo.forecast
     )
@@ -429,10 +449,7 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     extra: dict[date, int] = {}
     cap: int | None = None
     best: Build | None = None
-    unlocked = passed_down_value(
-        needed.order, needed.prerequisites, needed.dependents_and_more, request.relevance
-    )
-    memo = PlanMemo(ProvenOptima(), unlocked, plan_forecast(request))
+    memo = PlanMemo(ProvenOptima(), plan_forecast(request))
     for _ in range(BUFFER_ROUNDS):
         build, cap = _fitting_attempt(graph, request, needed, memo, share, extra, cap)
         if best is None or _learns_more(needed, build, best):

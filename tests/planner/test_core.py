@@ -810,6 +810,18 @@ def test_the_final_days_go_to_what_would_be_forgotten_most_relevant_first():
     assert core_recall >= schedule.summary.target_retention
 
 
+def test_a_final_review_prefers_the_prerequisite_of_what_the_plan_teaches_over_a_cut_topic():
+    # a and b are prerequisites of equal relevance (none); t rests on a and is studied,
+    # cut rests on b and is not: on the eve, a matters (t is asked about and rests on it).
+    graph = dag("a>t", "b>cut")
+    req = request(relevance={"t": 1.0, "cut": 1.0})
+    needed = selection.needed_subgraph(graph, req)
+    priority = core.review_priority(graph, req, needed, ["a", "b", "t"])
+    assert priority["a"] > priority["b"] == 0.0
+    assert priority["t"] == pytest.approx(1.0 + 0.001 * 1.0)
+    assert priority["a"] == pytest.approx(0.001 * 0.5)
+
+
 def test_recall_is_summarised_per_tier_and_overall_with_and_without_the_reviews():
     schedule = build_schedule(CHAIN, request(relevance={"c": 1.0, "b": 0.6, "a": 0.3}))
     names = [r.name for r in schedule.summary.recall]
