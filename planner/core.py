@@ -118,6 +118,7 @@ from planner.selection import (
     remaining_minutes,
     select,
     tier_values,
+    unlisted_prerequisite_cuts,
 )
 
 __all__ = [
@@ -482,7 +483,9 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
     cuts = [cut for cut in selection.cuts if cut.concept not in finished]
     listed = {cut.concept for cut in cuts}
     kept, toward = selection.kept, selection.toward
-    cuts += prerequisite_cuts(needed, kept, selection.cuts, graph, toward)
+    prerequisites = prerequisite_cuts(needed, kept, selection.cuts, graph, toward)
+    unlisted, unlisted_minutes = unlisted_prerequisite_cuts(needed, kept, toward, prerequisites)
+    cuts += prerequisites
     for slug in unplaced:
         # Listed already: a cut topic, or a prerequisite cut (neither kept, nor a topic,
         # nor learned toward one), which the unplaced, all chosen, never are.
@@ -538,6 +541,8 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
         coverage=round(kept_value / total_value, 4) if total_value else 1.0,
         learned=order_learned if len(order_learned) == len(learned) else learned,
         cut=cuts,
+        unlisted_cuts=unlisted,
+        unlisted_cut_minutes=unlisted_minutes,
         longest_chain=longest_chain(needed),
         warnings=warnings,
         tiers=tiers,

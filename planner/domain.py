@@ -212,6 +212,10 @@ class Summary:
     longest_chain: list[str]
     warnings: list[str]
     tiers: list[TierSummary] = field(default_factory=list)
+    # Prerequisite cuts beyond those `cut` lists (selection.PREREQUISITE_CUTS_LISTED), and
+    # their minutes: only a plan over a very large graph has any.
+    unlisted_cuts: int = 0
+    unlisted_cut_minutes: int = 0
     toward: dict[str, str] = field(default_factory=dict)  # prerequisite -> the cut target
     exact: bool = True  # the selection was proven optimal within the solver's work limit
     learning_budget: int = 0  # learning minutes the selection had (after mocks and reserve)

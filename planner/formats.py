@@ -407,11 +407,17 @@ def _closing(payload: dict[str, Any], cut_limit: int | None = None) -> list[str]
         lines += [f"  - {c['reason']}" for c in shown]
         if len(shown) < len(targets):
             lines.append(f"  ... and {len(targets) - len(shown)} more (--format json lists all)")
-        if others:
-            minutes = sum(c["minutes"] for c in others)
+        unlisted = s.get("unlisted_cuts") or {"count": 0, "minutes": 0}
+        if others or unlisted["count"]:
+            count = len(others) + unlisted["count"]
+            minutes = sum(c["minutes"] for c in others) + unlisted["minutes"]
+            where = (
+                f"--format json lists the {len(others)} nearest the cut topics"
+                if unlisted["count"]
+                else "--format json lists them"
+            )
             lines.append(
-                f"  + {len(others)} prerequisite(s) of cut topics, {_duration(minutes)} "
-                "(--format json lists them)"
+                f"  + {count} prerequisite(s) of cut topics, {_duration(minutes)} ({where})"
             )
     tracks = track_recall_lines(s)
     if tracks:

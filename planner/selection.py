@@ -742,6 +742,10 @@ def _tier_names(tier: int) -> str:
 
 
 CUT_TOPICS_NAMED = 10  # cut topics a cut prerequisite records as the ones it was for
+# Prerequisite cuts listed by name, those nearest the cut topics; the rest are counted. No
+# reader goes through more, and a plan over a large graph would otherwise name every
+# concept its cut topics rest on (tens of thousands).
+PREREQUISITE_CUTS_LISTED = 500
 
 
 def cut_list(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -> list[Cut]:
@@ -811,23 +815,40 @@ def prerequisite_cuts(
     topics: list[Cut],
     graph: nx.DiGraph,
     toward: Mapping[str, str] | None = None,
+    *,
+    limit: int | None = None,
 ) -> list[Cut]:
     """The needed concepts neither kept, nor a target, nor learned toward one, in learning
     order, each naming up to CUT_TOPICS_NAMED cut topics (`topics`, cut_topics' list) that
-    rest on it.
+    rest on it; at most `limit` of them, those nearest the cut topics (the last in
+    learning order): unlisted_prerequisite_cuts counts the rest.
 
     The topics a concept names come from one pass from dependents to
-    prerequisites, merging short lists (_cut_topics_needing); when at most
+    prerequisites, merging short lists (_cut_topic_lists); when at most
     TOWARD_TOPICS topics are cut, from their closures instead (the ones the
     time left went toward, walked already): a concept then names every cut
     topic resting on it, which is what the merging gives when there are no
-    more than CUT_TOPICS_NAMED of them.
+    more than CUT_TOPICS_NAMED of them. Either pass stops at the `limit`-th
+    concept listed, so a plan over a large graph lists in time proportional
+    to what it lists, not to the tens of thousands of concepts it leaves out.
     """
     toward = toward or {}
+    limit = PREREQUISITE_CUTS_LISTED if limit is None else limit
     cut_targets = [cut.concept for cut in topics]
     if len(cut_targets) <= TOWARD_TOPICS and needed.is_closed(kept, kept):
-        return _cuts_by_closures(needed, kept, cut_targets, graph, toward)
-    return _cuts_by_merging(needed, kept, cut_targets, graph, toward)
+        return _cuts_by_closures(needed, kept, cut_targets, graph, toward, limit)
+    return _cuts_by_merging(needed, kept, cut_targets, graph, toward, limit)
+
+
+def unlisted_prerequisite_cuts(
+    needed: Needed, kept: set[str], toward: Mapping[str, str], listed: list[Cut]
+) -> tuple[int, int]:
+    """How many prerequisite cuts prerequisite_cuts left out of `listed`, and their minutes:
+    the needed concepts less the kept, the targets and those learned toward a target."""
+    accounted = {*kept, *needed.tier, *toward}
+    count = len(needed.order) - len(accounted) - len(listed)
+    minutes = needed.total_minutes - needed.minutes(accounted) - sum(c.minutes for c in listed)
+    return count, minutes
 
 
 def _cuts_by_merging(
@@ -836,23 +857,25 @@ def _cuts_by_merging(
     cut_targets: list[str],
     graph: nx.DiGraph,
     toward: Mapping[str, str],
+    limit: int,
 ) -> list[Cut]:
-    """prerequisite_cuts, each concept naming the topics _cut_topics_needing gives it."""
-    leads_to = _cut_topics_needing(needed, kept, cut_targets)
+    """prerequisite_cuts, each concept naming the topics _cut_topic_lists gives it."""
     said: dict[int, tuple[str, tuple[str, ...]]] = {}  # one reason per list of topics
-    none: list[str] = []
-    cuts = []
+    cuts: list[Cut] = []
+    if limit <= 0:
+        return cuts
     cost, nodes = needed.cost, graph.nodes
     listed = {*kept, *needed.tier, *toward}  # not prerequisite cuts
-    for slug in needed.order:
+    for slug, targets in _cut_topic_lists(needed, kept, cut_targets):
         if slug in listed:
             continue
-        targets = leads_to.get(slug, none)
         reason = said.get(id(targets))
         if reason is None:
             reason = said[id(targets)] = _prerequisite_reason(targets, nodes)
         cuts.append(Cut(slug, reason[0], 0.0, cost[slug], None, None, reason[1]))
-    return cuts
+        if len(cuts) >= limit:
+            break
+    return cuts[::-1]
 
 
 def _prerequisite_reason(targets: list[str], nodes) -> tuple[str, tuple[str, ...]]:
@@ -867,16 +890,19 @@ def _cuts_by_closures(
     cut_targets: list[str],
     graph: nx.DiGraph,
     toward: Mapping[str, str],
+    limit: int,
 ) -> list[Cut]:
     """prerequisite_cuts for a few cut topics: each concept names those whose closure holds
     it (kept being closed, one outside it is reached from the topic without passing it)."""
+    cuts: list[Cut] = []
+    if limit <= 0:
+        return cuts
     closures = [needed.upstream(topic)[0] for topic in cut_targets]
     single = closures[0] if len(closures) == 1 else None
     said: dict[int, tuple[str, tuple[str, ...]]] = {}  # topics named, as bits -> reason
-    cuts = []
     cost, nodes = needed.cost, graph.nodes
     listed = {*kept, *needed.tier, *toward}  # not prerequisite cuts
-    for slug in needed.order:
+    for slug in reversed(needed.order):
         if slug in listed:
             continue
         if single is not None:
@@ -891,26 +917,35 @@ def _cuts_by_closures(
             targets = [t for bit, t in enumerate(cut_targets) if named >> bit & 1]
             reason = said[named] = _prerequisite_reason(targets, nodes)
         cuts.append(Cut(slug, reason[0], 0.0, cost[slug], None, None, reason[1]))
-    return cuts
+        if len(cuts) >= limit:
+            break
+    return cuts[::-1]
 
 
-def _cut_topics_needing(
+def _cut_topic_lists(
     needed: Needed, kept: set[str], cut_targets: list[str]
-) -> dict[str, list[str]]:
-    """For each concept outside `kept`: up to CUT_TOPICS_NAMED cut topics that rest on it.
+) -> Iterator[tuple[str, list[str]]]:
+    """Each concept outside `kept`, last in learning order first, with up to
+    CUT_TOPICS_NAMED cut topics that rest on it (none: an empty list).
 
     One pass from dependents to prerequisites, merging short lists, instead of
     one closure per cut topic: a concept takes its dependents' topics, nearest
     dependent first (learning order last to first), until it names
-    CUT_TOPICS_NAMED, each list sorted as `cut_targets` is. Lists are never
-    changed once made, so concepts with the same topics share one list.
+    CUT_TOPICS_NAMED, each list sorted as `cut_targets` is. A concept's list is
+    final when the pass reaches it (its dependents come after it in learning
+    order), so it is yielded then and the caller may stop at any point. Lists
+    are never changed once made, so concepts with the same topics share one list.
     """
     rank = {slug: index for index, slug in enumerate(cut_targets)}
     leads_to: dict[str, list[str]] = {slug: [slug] for slug in cut_targets}
     lists_of, prerequisites = leads_to.get, needed.prerequisites
+    none: list[str] = []
     for slug in reversed(needed.order):
+        if slug in kept:
+            continue
         found = lists_of(slug)
-        if found is None or slug in kept:
+        yield slug, found if found is not None else none
+        if found is None:
             continue
         for prerequisite in prerequisites[slug]:
             merged = lists_of(prerequisite)
@@ -931,7 +966,6 @@ def _cut_topics_needing(
             if len(grown) > len(merged):
                 grown.sort(key=rank.__getitem__)
                 leads_to[prerequisite] = grown
-    return leads_to
 
 
 def toward_cut_targets(needed: Needed, selection: Selection, budget: int) -> dict[str, str]:

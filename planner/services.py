@@ -539,6 +539,7 @@ def summary_json(schedule: core.Schedule) -> dict[str, Any]:
             }
             for c in summary.cut
         ],
+        "unlisted_cuts": {"count": summary.unlisted_cuts, "minutes": summary.unlisted_cut_minutes},
         "longest_chain": summary.longest_chain,
         "warnings": summary.warnings,
         "tiers": [

@@ -23,6 +23,7 @@ from kb.models import Area, Role
 from planner import services as planner_services
 from planner.core import PlanInputError
 from planner.models import ItemKind, ItemStatus, Plan, PlanItem, ReminderPreference
+from planner.selection import PREREQUISITE_CUTS_LISTED
 
 # How far ahead an interview may be: the planner's own bound, checked here too so the
 # API can name start and blackout problems in its field-by-field form.
@@ -338,6 +339,11 @@ class PayloadTierSerializer(serializers.Serializer):
     learned_value = serializers.FloatField()
 
 
+class PayloadUnlistedCutsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Prerequisite cuts beyond those `cut` names.")
+    minutes = serializers.IntegerField(help_text="Their learning minutes.")
+
+
 class PayloadSummarySerializer(serializers.Serializer):
     needed_minutes = serializers.IntegerField()
     available_minutes = serializers.IntegerField()
@@ -345,6 +351,12 @@ class PayloadSummarySerializer(serializers.Serializer):
     coverage = serializers.FloatField()
     learned = serializers.ListField(child=serializers.CharField())
     cut = PayloadCutSerializer(many=True)
+    unlisted_cuts = PayloadUnlistedCutsSerializer(
+        required=False,
+        help_text="Prerequisite cuts counted but not named: `cut` names at most "
+        f"{PREREQUISITE_CUTS_LISTED}, those nearest the cut topics (only a plan over a very "
+        "large graph has more).",
+    )
     longest_chain = serializers.ListField(child=serializers.CharField())
     warnings = serializers.ListField(child=serializers.CharField())
     tiers = PayloadTierSerializer(many=True, required=False)

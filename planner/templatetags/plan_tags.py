@@ -93,6 +93,12 @@ def cut_prerequisites(cuts: list[dict]) -> list[dict]:
     return [cut for cut in cuts or () if not cut.get("tier")]
 
 
+@register.filter
+def unlisted_cut_count(summary: dict) -> int:
+    """Prerequisite cuts the plan counts but does not name (only over a very large graph)."""
+    return (summary.get("unlisted_cuts") or {}).get("count", 0)
+
+
 TIER_ORDER = ("core", "important", "useful")
 
 

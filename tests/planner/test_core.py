@@ -944,8 +944,23 @@ def test_cut_prerequisites_named_from_closures_are_those_the_merging_pass_names(
     topics = selection.cut_topics(needed, kept, budget, graph)
     for few in (topics[:1], topics[:2], topics[: selection.TOWARD_TOPICS]):
         names = [cut.concept for cut in few]
-        by_closures = selection._cuts_by_closures(needed, kept, names, graph, {})
-        assert by_closures == selection._cuts_by_merging(needed, kept, names, graph, {})
+        every = len(needed.order)
+        by_closures = selection._cuts_by_closures(needed, kept, names, graph, {}, every)
+        assert by_closures == selection._cuts_by_merging(needed, kept, names, graph, {}, every)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.data())
+def test_a_capped_cut_list_names_those_nearest_the_cut_topics_and_counts_the_rest(case, data):
+    graph, needed, budget, kept = _kept_cases(case, data)
+    topics = selection.cut_topics(needed, kept, budget, graph)
+    every = selection.prerequisite_cuts(needed, kept, topics, graph, limit=len(needed.order))
+    limit = data.draw(st.integers(0, len(every) + 1))
+    listed = selection.prerequisite_cuts(needed, kept, topics, graph, limit=limit)
+    assert listed == (every[len(every) - limit :] if limit else [])
+    count, minutes = selection.unlisted_prerequisite_cuts(needed, kept, {}, listed)
+    assert count == len(every) - len(listed)
+    assert minutes == sum(cut.minutes for cut in every[: len(every) - len(listed)])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -1021,10 +1036,14 @@ def test_shortcuts_on_a_known_graph_give_the_plain_answers():
     needed = selection.needed_subgraph(graph, request(relevance=relevance))
     kept = {"a", "b"}
     for named in (selection._cuts_by_closures, selection._cuts_by_merging):
-        cuts = named(needed, kept, ["t1", "t2", "t3"], graph, {})
+        cuts = named(needed, kept, ["t1", "t2", "t3"], graph, {}, 10)
         assert [(c.concept, c.targets) for c in cuts] == [
             ("c", ("t3",)), ("p", ("t1", "t2")), ("q", ("t2",))
         ], named  # fmt: skip
+        # Capped at two: the two nearest the cut topics, and c (1 h) counted, not named.
+        nearest = named(needed, kept, ["t1", "t2", "t3"], graph, {}, 2)
+        assert [c.concept for c in nearest] == ["p", "q"]
+        assert selection.unlisted_prerequisite_cuts(needed, kept, {}, nearest) == (1, 60)
     # t3 needs c and itself, 120 min, though its heaviest chain is 240: the chain bound
     # takes off what is kept before it calls a topic over the limit.
     assert needed.chain_minutes["t3"] == 240

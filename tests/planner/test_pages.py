@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from icalendar import Calendar
 
-from planner import charts, progress, services
+from planner import charts, progress, selection, services
 from planner.models import Plan, PlanItem, ReminderPreference
 from planner.selection import hours_text
 from tests.planner.page_kit import JSON, TZ, make_plan
@@ -164,6 +164,20 @@ def test_a_plan_that_did_not_fit_says_what_was_cut_and_why(small_kb, signed_in, 
     for warning in summary["warnings"]:
         assert f"<li>{warning}</li>" in html
     assert "What does not fit:" in html
+
+
+def test_the_cut_list_counts_the_prerequisites_it_does_not_name(
+    small_kb, signed_in, ada, monkeypatch
+):
+    monkeypatch.setattr(selection, "PREREQUISITE_CUTS_LISTED", 1)
+    plan = make_plan(ada, days=2, hours=1, background=None)
+    unlisted = plan.summary["unlisted_cuts"]
+    assert unlisted["count"] >= 1
+    html = signed_in.get(reverse("planner:plan", args=[plan.pk])).content.decode()
+    named = [c for c in plan.summary["cut"] if not c["tier"]]
+    total = len(named) + unlisted["count"]
+    assert f"and {total} prerequisites only they needed" in html
+    assert f"and {unlisted['count']} more further down ({hours_text(unlisted['minutes'])})" in html
 
 
 def test_the_chart_is_an_accessible_svg_with_a_text_summary(plan, signed_in):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from kb.errors import UnknownConcept
-from planner import calendar, formats, services
+from planner import calendar, formats, selection, services
 from planner.core import PlanInputError
 from planner.models import Plan, PlanItem
 from planner.services import PlanInputs
@@ -155,6 +155,22 @@ def test_an_infeasible_plan_is_still_a_plan_with_its_cuts(small_kb):
         f"{len(core_cuts)} of {core['targets']} core topics do not fit"
     )
     assert all(c["reason"] for c in plan.summary["cut"])
+
+
+def test_prerequisite_cuts_past_the_listed_ones_are_counted_everywhere(small_kb, monkeypatch):
+    short = inputs(interview=MONDAY + timedelta(days=2), hours_per_weekday=(1,) * 7)
+    every = services.create_plan(inputs=short, today=MONDAY).summary
+    named = [c for c in every["cut"] if not c["tier"]]
+    assert len(named) >= 2 and every["unlisted_cuts"] == {"count": 0, "minutes": 0}
+    monkeypatch.setattr(selection, "PREREQUISITE_CUTS_LISTED", 1)
+    plan = services.create_plan(inputs=short, today=MONDAY)
+    listed = [c for c in plan.summary["cut"] if not c["tier"]]
+    assert listed == named[-1:]  # the one nearest the cut topics
+    minutes = sum(c["minutes"] for c in named[:-1])
+    assert plan.summary["unlisted_cuts"] == {"count": len(named) - 1, "minutes": minutes}
+    text = formats.to_table(formats.plan_payload(plan))
+    assert f"+ {len(named)} prerequisite(s) of cut topics" in text
+    assert "--format json lists the 1 nearest the cut topics" in text
 
 
 def test_create_plan_runs_a_bounded_number_of_queries(small_kb, django_assert_max_num_queries):
