@@ -17,9 +17,8 @@ Each time is the best of a few runs, timed as `timeit` does: the garbage
 collector is run before and paused during each call, for the baseline and the
 planner alike, since a full collection costs in proportion to everything the
 process holds (here the graph: about 2x one nx.ancestors walk), not to the
-code timed. A plan over 100k concepts keeps ~100k objects alive (its cut list
-names every prerequisite left out), so with the collector running it usually
-pays one such collection; that time is printed too ("with the GC running"),
+code timed. With the collector running a plan may pay one such collection;
+that time is printed too ("with the GC running"),
 and so is the first plan on a freshly loaded graph, which fills what the
 planner keeps per frozen graph (each concept's prerequisites and dependents by
 edge kind, its minutes, the learning order of all concepts: kb.dag.graph_memo).
@@ -204,8 +203,7 @@ def figures(quick: bool) -> list[dict]:
                 "ms",
                 baseline=row["baseline"] * 1000,
                 note="the same with the garbage collector running: a full collection "
-                "traverses the whole graph, and the plan's cut list (one entry per "
-                "prerequisite left out) can trigger one",
+                "traverses the whole graph",
             )
         )
         result.append(

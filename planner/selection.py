@@ -211,10 +211,7 @@ class Needed:
         over: set[str] = set()
         chains: Mapping[str, int] = {}
         taken = 0
-        mean = self.total_minutes / max(1, len(self.order))
-        walking = len(slugs) * min(len(self.order), limit / max(mean, 1.0))
-        # chain_minutes is one pass, kept for every later call (each tier, each budget tried).
-        if 2 * walking > len(self.order) and self.is_closed(without, without):
+        if self.chains_pay(len(slugs), limit) and self.is_closed(without, without):
             chains = self.chain_minutes
             taken = sum(self.cost.get(slug, 0) for slug in without)
         for slug in slugs:
@@ -225,6 +222,15 @@ class Needed:
             if minutes is None:
                 over.add(slug)
             yield slug, minutes
+
+    def chains_pay(self, walks: int, limit: int) -> bool:
+        """Would `walks` closure walks bounded by `limit` minutes cost more than the one
+        pass of chain_minutes (or is it there already)? It is kept for every later call:
+        each tier, each budget tried, the greedy and the cut list."""
+        if "chain_minutes" in self.__dict__:
+            return True
+        mean = self.total_minutes / max(1, len(self.order))
+        return 2 * walks * min(len(self.order), limit / max(mean, 1.0)) > len(self.order)
 
     @cached_property
     def chain_minutes(self) -> dict[str, int]:
@@ -420,7 +426,9 @@ def _missing(needed: Needed, slug: str, kept: set[str], limit: int) -> tuple[set
     return (closure, cost) if cost <= limit else (None, cost)
 
 
-def _greedy_tier(needed: Needed, tier: int, kept: set[str], budget: int) -> set[str]:
+def _greedy_tier(
+    needed: Needed, tier: int, kept: set[str], budget: int, *, chains: bool | None = None
+) -> set[str]:
     """Add the tier's targets by value per marginal minute, recomputed after every pick.
 
     Recomputed exactly, but only where a pick changed it: a pick P (a target with
@@ -429,10 +437,20 @@ def _greedy_tier(needed: Needed, tier: int, kept: set[str], budget: int) -> set[
     whose closure P does not touch keeps its closure and cost, one it touches
     loses P's part, and one over the minutes left stays over them for good
     (it loses at most what P cost, and the minutes left lose all of it).
+
+    With `kept` closed, a candidate whose heaviest prerequisite chain, less all
+    that is kept, is over the minutes left is over them too, and needs no walk:
+    over a large graph, most of the targets (`chains`: None decides by
+    Needed.chains_pay, True and False force it either way).
     """
     kept = set(kept)
     left = budget - needed.minutes(kept)
     candidates = [slug for slug in needed.targets_of(tier) if slug not in kept]
+    if chains is None:
+        chains = needed.chains_pay(len(candidates), left)
+    if chains and candidates and needed.is_closed(kept, kept):
+        heaviest, taken = needed.chain_minutes, budget - left
+        candidates = [slug for slug in candidates if heaviest[slug] - taken <= left]
     missing: dict[str, tuple[set[str], int]] = {}
     value, cost_of = needed.value, needed.cost
     while candidates:

@@ -906,9 +906,9 @@ def test_the_greedy_recomputing_only_what_a_pick_touched_picks_as_the_plain_one(
     budget = needed.total_minutes * percent // 100
     for tier in range(len(core.TIERS)):
         for start in (set(), needed.closure(list(needed.tier)[:1])):
-            assert selection._greedy_tier(needed, tier, start, budget) == _plain_greedy_tier(
-                needed, tier, start, budget
-            )
+            plain = _plain_greedy_tier(needed, tier, start, budget)
+            for chains in (False, True):  # without and with the chain bound
+                assert selection._greedy_tier(needed, tier, start, budget, chains=chains) == plain
 
 
 def _kept_cases(case, data):
