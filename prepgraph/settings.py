@@ -37,6 +37,18 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_float(name: str, default: float) -> float:
+    """A positive number of seconds; a typo stops the start instead of a later crash."""
+    raw = os.environ.get(name, "")
+    try:
+        value = float(raw) if raw.strip() else default
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from None
+    if not value > 0:
+        raise ImproperlyConfigured(f"{name} must be positive, got {raw!r}")
+    return value
+
+
 # Opt-in: a deployment that forgets the variable must not show tracebacks and settings.
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
@@ -135,6 +147,8 @@ INSTALLED_APPS = [
     "kb",
     "planner",
     "api",
+    # The project's own system checks (prepgraph/checks.py); no models.
+    "prepgraph.apps.PrepgraphConfig",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +204,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"prepgraph-test-{os.getpid()}.sqlite3")
     }
+# A kept connection can be dead (PostgreSQL restarted, a proxy's idle timeout): without
+# the check each worker's next request would fail with a 500. With it Django tests a
+# reused connection at the start of each request and reconnects.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] != 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -250,11 +268,18 @@ CACHE_URL = os.environ.get("CACHE_URL", "").strip() or (
 CACHES = {
     "default": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, falling back to a per-process cache while Redis fails
+            # (prepgraph/cache.py): a Redis outage must not take the API or sign-in down.
+            "BACKEND": "prepgraph.cache.FallbackRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "prepgraph",
-            # A hung Redis fails the request within seconds instead of holding a worker.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                # A dead or hung Redis costs the one request that tries it half a second.
+                "socket_connect_timeout": 0.5,
+                "socket_timeout": 0.5,
+                # While Redis is down, each process tries it again at most this often.
+                "fallback_retry_seconds": env_float("CACHE_RETRY_SECONDS", 5.0),
+            },
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -286,7 +311,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Upper case: Python's logging refuses "info", which celery's --loglevel takes.
+    "root": {
+        "handlers": ["console"],
+        "level": os.environ.get("LOG_LEVEL", "").strip().upper() or "INFO",
+    },
 }
 
 if not DEBUG:
@@ -296,9 +325,16 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # HSTS: browsers that saw the site over https refuse plain http to it for this long
+    # (0 turns it off). Subdomains too by default, so set SECURE_HSTS_INCLUDE_SUBDOMAINS=
+    # false when the site's host name has http-only subdomains. Preload is opt-in: it
+    # asks browsers to build the rule in for the whole registered domain, which takes
+    # months to undo, a commitment for the domain's owner to make, not a default.
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS.append("security.W021")  # "not preloaded": deliberate, above
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 # --- REST API (api/) ---------------------------------------------------------------------
@@ -338,6 +374,9 @@ def env_rate(name: str, default: str) -> str:
 # body itself, bounded by API_IMPORT_MAX_BYTES (the shipped graph is ~0.4 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024)
 API_IMPORT_MAX_BYTES = env_int("API_IMPORT_MAX_BYTES", 16 * 1024 * 1024)
+# Bytes of rendered KB reads each process keeps (api/read_cache.py; API_READ_CACHE=false,
+# read there, turns the store off).
+API_READ_CACHE_MAX_BYTES = env_int("API_READ_CACHE_MAX_BYTES", 32 * 1024 * 1024)
 
 # Reverse proxies in front of the web processes, each appending the address it saw to
 # X-Forwarded-For. 0 (no proxy): the client is REMOTE_ADDR and the header is ignored, as
@@ -444,11 +483,14 @@ CELERY_BEAT_SCHEDULE = {
 # The refit task's own hard limit (the soft limit is 3/4 of it): fits take seconds each
 # with torch, and whoever a run does not reach is refitted the next day.
 FSRS_REFIT_TIME_LIMIT = env_int("FSRS_REFIT_TIME_LIMIT", 1800)
-# Beat's own state file, outside the source tree (the schedule itself is static).
-CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
-    "CELERY_BEAT_SCHEDULE_FILENAME",
-    str(Path(tempfile.gettempdir()) / "prepgraph-celerybeat-schedule"),
+# Beat's own state file (the schedule itself is static). It is a pickle shelve, and
+# loading a pickle runs code: never in a world-writable directory such as /tmp, nor
+# shared between checkouts. By default the checkout's git-ignored var/beat/, which beat
+# creates with mode 0700 (prepgraph/beat.py); the image sets a path in its volume.
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get("CELERY_BEAT_SCHEDULE_FILENAME", "").strip() or str(
+    BASE_DIR / "var" / "beat" / "celerybeat-schedule"
 )
+CELERY_BEAT_SCHEDULER = "prepgraph.beat.PrivateDirScheduler"
 
 # Reminder delivery (planner/reminders.py): the database is the outbox. A failed
 # attempt waits in its row for next_attempt_at (exponential backoff with jitter).
@@ -471,12 +513,17 @@ REMINDER_REENQUEUE_AFTER_SECONDS = env_int("REMINDER_REENQUEUE_AFTER_SECONDS", 6
 REMINDER_WEBHOOK_ALLOWED_HOSTS = env_list("REMINDER_WEBHOOK_ALLOWED_HOSTS")
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
-)
+# SMTP when EMAIL_HOST is set. Without it: the console in development; in production
+# (DEBUG off) a backend that logs recipients and subjects only, as the console would put
+# whole messages, password-reset and reminder links included, into the logs
+# (prepgraph/mail.py; the system check prepgraph.W001 warns about it).
+if os.environ.get("EMAIL_HOST", "").strip():
+    default_email_backend = "django.core.mail.backends.smtp.EmailBackend"
+elif DEBUG:
+    default_email_backend = "django.core.mail.backends.console.EmailBackend"
+else:
+    default_email_backend = "prepgraph.mail.UndeliveredEmailBackend"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "").strip() or default_email_backend
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")

@@ -175,6 +175,8 @@ find_initdb() {
 
 # setup_postgres: a throwaway cluster in RUNDIR/pg on a free port, trust auth, durability
 # off (its data is disposable). Sets PG_PORT and PG_VERSION. Returns 1 if impossible.
+# Trust auth lets any local user in as the superuser (and Redis has no password): fine
+# for tests and a developer's own machine, never for a shared host or real data.
 setup_postgres() {
     local initdb
     initdb=$(find_initdb) || { warn "no PostgreSQL binaries and apt could not install them"; return 1; }

@@ -37,7 +37,10 @@ def compose() -> dict:
 def settings_variables() -> set[str]:
     """Every environment variable prepgraph/settings.py reads."""
     source = (REPO / "prepgraph" / "settings.py").read_text()
-    reads = r'(?:os\.environ\.get|os\.environ\[|env_bool|env_list|env_int|env_rate)\(?"([A-Z_]+)"'
+    reads = (
+        r"(?:os\.environ\.get|os\.environ\[|env_bool|env_list|env_int|env_rate|env_float)"
+        r'\(?\s*"([A-Z_]+)"'
+    )
     return set(re.findall(reads, source))
 
 
@@ -49,7 +52,8 @@ def test_the_procfile_runs_gunicorn_on_port_a_worker_and_exactly_one_beat():
     ]
     assert sorted(processes) == ["beat", "web", "worker"]
     assert procfile_command("web").startswith("gunicorn prepgraph.wsgi:application ")
-    assert "${PORT:-8000}" in procfile_command("web")
+    # Loopback unless told otherwise: the site trusts X-Forwarded-Proto from any client.
+    assert '--bind "${WEB_BIND:-127.0.0.1}:${PORT:-8000}"' in procfile_command("web")
     assert procfile_command("worker").startswith("celery -A prepgraph worker ")
     assert procfile_command("beat").startswith("celery -A prepgraph beat ")
     honcho = Path(sys.executable).parent / "honcho"
@@ -63,8 +67,9 @@ def test_the_procfile_runs_gunicorn_on_port_a_worker_and_exactly_one_beat():
 def test_compose_has_the_app_postgres_and_redis_with_health_checks(compose):
     services = compose["services"]
     assert set(services) == {*APP_SERVICES, "postgres", "redis"}
-    assert services["postgres"]["image"] == "postgres:15"
-    assert services["redis"]["image"] == "redis:7"
+    # Exact versions: an image that changes under the same tag is an unplanned upgrade.
+    assert re.fullmatch(r"postgres:15\.\d+-bookworm", services["postgres"]["image"])
+    assert re.fullmatch(r"redis:7\.\d+\.\d+-bookworm", services["redis"]["image"])
     assert "pg_isready" in services["postgres"]["healthcheck"]["test"]
     assert services["redis"]["healthcheck"]["test"][-2:] == ["redis-cli", "ping"]
     web_check = " ".join(services["web"]["healthcheck"]["test"])
@@ -83,7 +88,12 @@ def test_compose_starts_the_app_only_on_a_migrated_healthy_database(compose):
             "redis": {"condition": "service_healthy"},
         }, name
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    assert services["migrate"]["command"] == ["python", "manage.py", "migrate", "--no-input"]
+    # The deployment checks first (they name a missing EMAIL_HOST), then the migration.
+    assert services["migrate"]["command"] == [
+        "sh",
+        "-c",
+        "python manage.py check --deploy && python manage.py migrate --no-input",
+    ]
     # The database outlives the containers.
     assert "postgres-data:/var/lib/postgresql/data" in services["postgres"]["volumes"]
     assert "postgres-data" in compose["volumes"]
@@ -102,9 +112,68 @@ def test_compose_hands_the_app_only_variables_it_reads(compose):
         assert environment["DATABASE_URL"].endswith("@postgres:5432/prepgraph")
 
 
+def test_compose_passes_every_setting_of_an_optional_env_file(compose):
+    for name in APP_SERVICES:
+        service = compose["services"][name]
+        assert service["env_file"] == [{"path": ".env", "required": False}], name
+        # The explicit ones stay: required (compose stops without them) or compose's own.
+        for required in ("SECRET_KEY", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SITE_URL"):
+            assert service["environment"][required].startswith(f"${{{required}:?"), required
+    # Beat's state file stays in its volume whatever .env says.
+    beat = compose["services"]["beat"]
+    assert beat["environment"]["CELERY_BEAT_SCHEDULE_FILENAME"].startswith("/var/lib/prepgraph/")
+    assert "beat-state:/var/lib/prepgraph" in beat["volumes"]
+
+
+def test_compose_rotates_every_log_and_beat_logs_at_log_level(compose):
+    for name, service in compose["services"].items():
+        logging = service["logging"]
+        assert logging["driver"] == "json-file", name
+        assert re.fullmatch(r"\d+m", logging["options"]["max-size"]), name
+        assert int(logging["options"]["max-file"]) >= 2, name
+    for name in ("worker", "beat"):
+        command = " ".join(compose["services"][name]["command"])
+        assert '--loglevel "$${LOG_LEVEL:-info}"' in command, name
+    web = " ".join(compose["services"]["web"]["command"])
+    assert "--bind 0.0.0.0:8000" in web  # inside the container; the host publishes WEB_PUBLISH
+
+
+def documented_in_env_example() -> set[str]:
+    text = (REPO / ".env.example").read_text()
+    return set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", text, re.M))
+
+
+def documented_in_readme_settings() -> set[str]:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("\n## Settings\n", 1)[1].split("\n## ", 1)[0]
+    table = "\n".join(line for line in section.splitlines() if line.startswith("|"))
+    return set(re.findall(r"`([A-Z][A-Z0-9_]*)`", table))
+
+
+def test_every_variable_the_settings_read_is_in_env_example_and_the_readme():
+    read = settings_variables()
+    assert len(read) > 40  # the pattern still finds them
+    assert read - documented_in_env_example() == set()
+    assert read - documented_in_readme_settings() == set()
+    # And the ones only the process files read.
+    others = COMMAND_VARIABLES | {"PORT", "WEB_BIND", "POSTGRES_PASSWORD", "WEB_PUBLISH"}
+    assert others - documented_in_env_example() == set()
+    assert others - documented_in_readme_settings() == set()
+
+
+def test_env_example_sets_no_value_a_deployment_must_not_keep():
+    text = (REPO / ".env.example").read_text()
+    active = dict(re.findall(r"^([A-Z][A-Z0-9_]*)=(.*)$", text, re.M))
+    assert active["DJANGO_DEBUG"] == "false"
+    assert active["SECRET_KEY"] == "change-me-to-a-long-random-string"  # refused at start
+    # Compose's URLs must not be overridden by a copied example.
+    assert "DATABASE_URL" not in active and "REDIS_URL" not in active
+
+
 def test_the_image_runs_as_an_unprivileged_user_without_local_secrets():
     dockerfile = (REPO / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)  # pyproject: Python 3.11
+    # pyproject: Python 3.11; an exact patch release and Debian release.
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, re.M)
     assert "pip install --no-input -r requirements.txt" in dockerfile
     users = re.findall(r"^USER (\S+)$", dockerfile, re.M)
     assert users and users[-1] not in {"root", "0"}

@@ -298,7 +298,7 @@ def test_without_redis_url_the_cache_is_per_process_and_needs_no_server():
 
 def test_redis_url_puts_the_cache_in_the_next_database_of_that_redis():
     assert settings_with(REDIS_URL="redis://queue.internal:6380/0") == [
-        "RedisCache",
+        "FallbackRedisCache",
         "redis://queue.internal:6380/1",
         "redis://queue.internal:6380/0",
     ]
@@ -306,7 +306,7 @@ def test_redis_url_puts_the_cache_in_the_next_database_of_that_redis():
 
 def test_cache_url_overrides_redis_url_for_the_cache_only():
     found = settings_with(REDIS_URL="redis://queue:6379/0", CACHE_URL="redis://counts:6379/4")
-    assert found == ["RedisCache", "redis://counts:6379/4", "redis://queue:6379/0"]
+    assert found == ["FallbackRedisCache", "redis://counts:6379/4", "redis://queue:6379/0"]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""prepgraph.settings never starts with a known or empty secret key, and DEBUG is opt-in.
+"""prepgraph.settings never starts with a known or empty secret key, DEBUG is opt-in, and
+the production defaults (mail, database connections, beat's state, HSTS) are safe ones.
 
 Each case imports the settings module in a fresh process with exactly the given
 environment, from a copy of it in a temporary directory: the copy's BASE_DIR is
@@ -17,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-SETTINGS = Path(__file__).resolve().parent.parent / "prepgraph" / "settings.py"
+REPO = Path(__file__).resolve().parent.parent
+SETTINGS = REPO / "prepgraph" / "settings.py"
 PLACEHOLDER = "change-me-to-a-long-random-string"  # .env.example's
 GOOD_KEY = "Zq8-vT2mLx0pW7nRk4sYb6cHj1dF9gAe3uVo5iN_yE0wQ2rT"
 
@@ -204,3 +206,135 @@ def test_a_debug_value_that_is_not_a_boolean_is_refused(project):
     assert "DJANGO_DEBUG must be true or false, got 'maybe'" in refusal(
         start(project, DJANGO_DEBUG="maybe")
     )
+
+
+# --- what the other settings default to, and the environment changes ---------------------------
+
+SETTINGS_REPORT = """
+import json, sys
+from prepgraph import settings as s
+print(json.dumps({name: getattr(s, name, None) for name in sys.argv[1:]}, default=str))
+"""
+
+
+def read_settings(project: Path, *names: str, **env: str) -> dict:
+    """The settings `names` of a fresh start in `project` with only PATH, a key and `env`."""
+    environ = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(project),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "SECRET_KEY": GOOD_KEY,
+        **env,
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", SETTINGS_REPORT, *names],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+SMTP = "django.core.mail.backends.smtp.EmailBackend"
+CONSOLE = "django.core.mail.backends.console.EmailBackend"
+UNDELIVERED = "prepgraph.mail.UndeliveredEmailBackend"
+
+
+@pytest.mark.parametrize(
+    ("env", "backend"),
+    [
+        ({}, UNDELIVERED),  # production without a mail server: never whole mails in the log
+        ({"EMAIL_HOST": ""}, UNDELIVERED),  # compose passes the unset variable as ""
+        ({"DJANGO_DEBUG": "true"}, CONSOLE),  # development: read the mails in the terminal
+        ({"EMAIL_HOST": "smtp.example.com"}, SMTP),
+        ({"DJANGO_DEBUG": "true", "EMAIL_HOST": "smtp.example.com"}, SMTP),
+        ({"EMAIL_BACKEND": CONSOLE}, CONSOLE),  # an explicit choice wins
+    ],
+    ids=["production", "empty host", "debug", "smtp", "debug smtp", "explicit"],
+)
+def test_without_a_mail_server_production_logs_no_message_bodies(project, env, backend):
+    assert read_settings(project, "EMAIL_BACKEND", **env)["EMAIL_BACKEND"] == backend
+
+
+def test_kept_database_connections_are_health_checked(project):
+    def database(**env: str) -> dict:
+        return read_settings(project, "DATABASES", **env)["DATABASES"]["default"]
+
+    postgres = "postgres://prepgraph@db.internal:5432/prepgraph"
+    kept = database(DATABASE_URL=postgres)
+    assert kept["CONN_MAX_AGE"] == 60 and kept["CONN_HEALTH_CHECKS"] is True
+    assert database(DATABASE_URL=postgres, DB_CONN_MAX_AGE="300")["CONN_HEALTH_CHECKS"] is True
+    closed = database(DATABASE_URL=postgres, DB_CONN_MAX_AGE="0")
+    assert closed["CONN_MAX_AGE"] == 0 and closed["CONN_HEALTH_CHECKS"] is False
+    assert database()["CONN_HEALTH_CHECKS"] is False  # SQLite: connections are never kept
+
+
+def test_beats_state_file_is_private_to_the_checkout_not_in_the_temp_dir(project, tmp_path):
+    import tempfile
+
+    found = read_settings(project, "CELERY_BEAT_SCHEDULE_FILENAME", "CELERY_BEAT_SCHEDULER")
+    path = Path(found["CELERY_BEAT_SCHEDULE_FILENAME"])
+    assert path == project / "var" / "beat" / "celerybeat-schedule"
+    assert found["CELERY_BEAT_SCHEDULER"] == "prepgraph.beat.PrivateDirScheduler"
+    assert "var/" in (REPO / ".gitignore").read_text().splitlines()
+    assert "var" in (REPO / ".dockerignore").read_text().splitlines()
+    # The real checkout's default, whatever the temp dir is.
+    real = read_settings(REPO, "CELERY_BEAT_SCHEDULE_FILENAME")["CELERY_BEAT_SCHEDULE_FILENAME"]
+    assert Path(real) == REPO / "var" / "beat" / "celerybeat-schedule"
+    assert Path(real).parent != Path(tempfile.gettempdir())
+    assert not real.startswith("/tmp/")
+    chosen = str(tmp_path / "beat" / "schedule")
+    assert read_settings(
+        project, "CELERY_BEAT_SCHEDULE_FILENAME", CELERY_BEAT_SCHEDULE_FILENAME=chosen
+    ) == {"CELERY_BEAT_SCHEDULE_FILENAME": chosen}
+
+
+def test_beat_creates_its_state_directory_private(tmp_path):
+    from prepgraph.beat import PrivateDirScheduler
+    from prepgraph.celery import app
+
+    path = tmp_path / "state" / "beat" / "celerybeat-schedule"
+    scheduler = PrivateDirScheduler(app=app, schedule_filename=str(path), lazy=True)
+    store = scheduler._open_schedule()
+    try:
+        store["probe"] = 1
+    finally:
+        store.close()
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert list(path.parent.iterdir())  # the shelve's file(s)
+
+
+def test_hsts_is_a_year_with_subdomains_and_preload_is_opt_in(project):
+    names = ("SECURE_HSTS_SECONDS", "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD")
+    assert read_settings(project, *names) == {
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": False,
+    }
+    chosen = read_settings(
+        project,
+        *names,
+        SECURE_HSTS_SECONDS="3600",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="false",
+        SECURE_HSTS_PRELOAD="true",
+    )
+    assert chosen == {
+        "SECURE_HSTS_SECONDS": 3600,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_HSTS_PRELOAD": True,
+    }
+
+
+def test_the_read_cache_size_comes_from_the_environment(project):
+    name = "API_READ_CACHE_MAX_BYTES"
+    assert read_settings(project, name) == {name: 32 * 1024 * 1024}
+    assert read_settings(project, name, API_READ_CACHE_MAX_BYTES="1048576") == {name: 1048576}
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-1"])
+def test_a_cache_retry_interval_that_is_not_a_positive_number_is_refused(project, value):
+    message = refusal(start(project, REDIS_URL="redis://h:6379/0", CACHE_RETRY_SECONDS=value))
+    assert message.startswith("CACHE_RETRY_SECONDS must be")

@@ -123,6 +123,8 @@ def production_env(**extra: str) -> dict:
         "DJANGO_DEBUG": "false",
         "ALLOWED_HOSTS": "prepgraph.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://prepgraph.example.com",
+        # Without a mail server the deploy check warns (prepgraph.W001).
+        "EMAIL_HOST": "smtp.example.com",
         **extra,
     }
 
