@@ -3,11 +3,83 @@
 Rates come from settings (API_THROTTLE_ANON / API_THROTTLE_USER). DRF's own
 classes copy the rates once at import; these read them per request, so a
 test can lower a rate with `settings` and see a 429. Counts live in Django's
-default cache: per process unless CACHES points at a shared cache.
+default cache: per process unless CACHES points at a shared cache (Redis).
+
+DRF's SimpleRateThrottle keeps each client's request times as one list in the
+cache, reads and rewrites it whole on every request: the cost grows with the
+rate (a list of 1,200 floats pickled twice per request at the user rate), and
+two processes that read the list at once each write it back without the
+other's request, so a client spread over several web processes is counted
+short. These count instead: one counter per client and window, incremented
+in place (Redis INCR is atomic, so no request is lost between processes), and
+the rate is checked over a sliding window estimated from the current and the
+previous window's counts: a client cannot pass twice the rate across a window
+boundary, as with plain fixed windows, and the cost is the same whatever the
+rate.
 """
 
+from __future__ import annotations
+
+import math
+
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle, UserRateThrottle
+
+
+def sliding_estimate(previous: int, current: int, elapsed: float, duration: float) -> float:
+    """Requests in the last `duration` seconds, `elapsed` seconds into the current window:
+    the current window's count and the previous window's, weighted by how much of it the
+    last `duration` seconds still cover (its requests taken as evenly spread)."""
+    return previous * (1.0 - elapsed / duration) + current
+
+
+def seconds_until_allowed(
+    previous: int, current: int, elapsed: float, duration: float, limit: int
+) -> float:
+    """How long until sliding_estimate drops under `limit` with no request meanwhile."""
+    if current < limit:
+        if previous == 0:
+            return 0.0
+        # previous * (1 - (elapsed + t) / duration) + current < limit
+        return max(0.0, duration * (1.0 - (limit - current) / previous) - elapsed)
+    # Not within this window: in the next one, `current` becomes the previous count.
+    return (duration - elapsed) + duration * (1.0 - limit / current)
+
+
+class SlidingWindowThrottle(SimpleRateThrottle):
+    """SimpleRateThrottle's rates and cache keys, counted per window (see the module)."""
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        self.now = self.timer()
+        duration = self.duration
+        window = int(self.now // duration)
+        self.elapsed = self.now - window * duration
+        current_key, previous_key = f"{self.key}:{window}", f"{self.key}:{window - 1}"
+        counts = self.cache.get_many([previous_key, current_key])
+        self.previous = counts.get(previous_key, 0)
+        self.current = counts.get(current_key, 0)
+        estimate = sliding_estimate(self.previous, self.current, self.elapsed, duration)
+        if estimate >= self.num_requests:
+            return self.throttle_failure()
+        # Kept for two windows: the next one reads this one as its previous count.
+        if self.current or not self.cache.add(current_key, 1, timeout=2 * duration + 1):
+            try:
+                self.cache.incr(current_key)
+            except ValueError:  # expired between the read and now: start it again
+                self.cache.add(current_key, 1, timeout=2 * duration + 1)
+        return True
+
+    def wait(self) -> float | None:
+        wait = seconds_until_allowed(
+            self.previous, self.current, self.elapsed, self.duration, self.num_requests
+        )
+        # Whole seconds for Retry-After, never 0; float noise must not add one.
+        return float(max(1, math.ceil(wait - 1e-9)))
 
 
 class _SettingsRate:
@@ -17,9 +89,9 @@ class _SettingsRate:
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
 
-class AnonThrottle(_SettingsRate, AnonRateThrottle):
+class AnonThrottle(_SettingsRate, SlidingWindowThrottle, AnonRateThrottle):
     pass
 
 
-class UserThrottle(_SettingsRate, UserRateThrottle):
+class UserThrottle(_SettingsRate, SlidingWindowThrottle, UserRateThrottle):
     pass

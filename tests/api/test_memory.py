@@ -137,8 +137,11 @@ def test_rating_and_self_test_run_a_fixed_number_of_queries(client_alice, anon, 
     # parameters, the locked plan,
     # the reviews' delete (with its ratings set null), the days' items, the concept, the
     # new reviews, the resized buffers, the emptied ones' delete, the revision and the
-    # plan's revision read back: the same count whatever the rating moved.
-    assert counts == [29, 27, 27], counts
+    # plan's revision read back. Whether the reviews' delete and insert, the resized
+    # buffers and the emptied ones' delete run depends on where the card falls due, so on
+    # the time of day the test runs at; with all of them the count is 29 (27 once the card
+    # exists), and none of them repeats per review moved.
+    assert 25 <= counts[0] <= 29 and all(25 <= count <= 27 for count in counts[1:]), counts
     with CaptureQueriesContext(connection) as queries:
         assert anon.get("/api/v1/concepts/bert/self-test").status_code == 200
     assert len(queries) == 2
