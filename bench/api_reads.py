@@ -23,7 +23,7 @@ Load: wrk (1 thread, 8 connections, anonymous unless said) when it is
 installed or apt-get can install it, else a threaded Python client
 (http.client); the figures' units say which. Each side runs several times
 (quick: once, 2 s) and keeps its best run. Throttles run at a rate no run
-reaches, per second so that DRF's history list stays short, in the per-process
+reaches, in the per-process
 cache (bench.servers.app_env clears REDIS_URL and CACHE_URL).
 
 Figures per endpoint, each as req/s and as the servers' CPU time per request
@@ -63,9 +63,9 @@ from bench.figures import figure, table  # noqa: E402
 
 WORKERS = 2
 CONNECTIONS = 8
-# Per second, so DRF's throttle history (a list it reads and writes whole in the cache on
-# every request) holds about one second of requests, as the production rates' do.
-THROTTLE_RATE = "1000000/second"
+# A rate no run reaches. The throttles (api.throttling) cost the same whatever the rate:
+# a counter per client and window, read and incremented in the cache.
+THROTTLE_RATE = "1000000/minute"
 # Every request names this host: the pagination links in a list are absolute URLs, and
 # the two servers listen on different ports.
 HOST = "127.0.0.1"
@@ -395,8 +395,8 @@ def figures(quick: bool) -> list[dict]:
             cpu_unit,
             baseline=got["cpu.minimal_unthrottled"],
             note="ratio = the minimal view's server CPU per request with the anon/user "
-            "throttles over without: what DRF's throttle (its history list, read and "
-            "written whole in the cache on every request) costs",
+            "throttles over without: what the throttles (api.throttling: two window "
+            "counters read, one incremented, in the cache) cost",
         )
     )
     out.append(
