@@ -372,6 +372,24 @@ def figures(quick: bool) -> list[dict]:
                     else "",
                 )
             )
+        # What a cache as fast as the minimal view would give: the speedup's ceiling.
+        ceiling = got["cpu.uncached"] / got["cpu.minimal"]
+        out.append(
+            _compared(
+                f"api_reads.{name}.speedup.ceiling.cpu",
+                got["cpu.minimal"],
+                got["cpu.uncached"],
+                ceiling,
+                None,
+                cpu_unit,
+                "ratio: uncached over the minimal DRF view, server CPU per request: the most "
+                "any cache can speed the endpoint up while DRF answers it; under 5, the "
+                "speedup target is out of reach whatever is cached, and vs_minimal_view "
+                "says how close the cache comes"
+                if noted
+                else "",
+            )
+        )
     identical = sum(results[name]["identical"] for name, _ in ENDPOINTS)
     out.append(
         figure(
