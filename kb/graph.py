@@ -12,6 +12,8 @@ The queries themselves are pure functions in kb.dag, re-exported here.
 """
 
 import threading
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import networkx as nx
 
@@ -30,12 +32,15 @@ from kb.dag import (  # noqa: F401  (re-exported: kb.graph is the public face)
     hours_of,
     known_closure,
     learning_order,
+    memoized,
     neighbourhood,
     prerequisites,
     shortest_chain,
     summarize,
 )
 from kb.models import Concept, Prerequisite
+
+T = TypeVar("T")
 
 _cache_lock = threading.Lock()
 _cache: tuple[str, nx.DiGraph] | None = None
@@ -96,6 +101,18 @@ def current_graph() -> nx.DiGraph:
         graph = nx.freeze(build_graph())
         _cache = (token, graph)
         return graph
+
+
+def per_revision(key: Hashable, build: Callable[[], T]) -> T:
+    """`build()`, kept with the current graph: built once per KB revision and process.
+
+    For what every plan reads from the KB tables besides the graph (track weights,
+    background presets, question counts, resources): the revision token that keys the
+    graph changes with any KB write, so these change with it, and a plan saves the
+    queries. `build` must not return None (it would be built again each time), and
+    callers must not change what it returns: copy what they change.
+    """
+    return memoized(current_graph(), ("per revision", key), build)
 
 
 def clear_cache() -> None:

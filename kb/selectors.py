@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import F, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Lower, Replace
 
+from kb import graph as kb_graph
 from kb import search as kb_search
 from kb.models import (
     Concept,
@@ -198,7 +199,16 @@ def relevance_from_tracks(track_weights: Mapping[str, float]) -> dict[str, float
 def relevance_and_members(
     track_weights: Mapping[str, float],
 ) -> tuple[dict[str, float], dict[str, list[str]]]:
-    """relevance_from_tracks, and each track's concepts (the same one query)."""
+    """relevance_from_tracks, and each track's concepts (the same one query, once per KB
+    revision and process for the same weights: every plan and team page asks)."""
+    key = ("relevance", tuple(sorted(track_weights.items())))
+    relevance, members = kb_graph.per_revision(key, lambda: _relevance_and_members(track_weights))
+    return dict(relevance), {track: list(found) for track, found in members.items()}
+
+
+def _relevance_and_members(
+    track_weights: Mapping[str, float],
+) -> tuple[dict[str, float], dict[str, list[str]]]:
     relevance: dict[str, float] = {}
     members: dict[str, list[str]] = {track: [] for track in track_weights}
     rows = TrackConcept.objects.filter(track__slug__in=list(track_weights)).values_list(

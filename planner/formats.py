@@ -36,37 +36,52 @@ def _resources_and_questions(
     slugs: set[str],
 ) -> tuple[dict[str, list], dict[str, list], dict[str, set[str]]]:
     """Top resources (shortest first), the questions of each concept, and every concept each
-    of those questions tests: two queries."""
+    of those questions tests. Read for the whole KB once per revision and process (two
+    queries), since every plan answer needs them; each answer gets its own lists."""
+    every_resource, every_question, every_test = kb_graph.per_revision(
+        "resources and questions", _every_resource_and_question
+    )
+    resources = {
+        slug: [dict(r) for r in every_resource[slug]] for slug in slugs if slug in every_resource
+    }
+    questions = {
+        slug: [dict(q) for q in every_question[slug]] for slug in slugs if slug in every_question
+    }
+    asked = {q["slug"] for found in questions.values() for q in found}
+    tests = {slug: set(every_test[slug]) for slug in asked}
+    return resources, questions, tests
+
+
+def _every_resource_and_question() -> tuple[
+    dict[str, list[dict]], dict[str, list[dict]], dict[str, frozenset[str]]
+]:
     resources: dict[str, list] = defaultdict(list)
-    rows = (
-        Resource.concepts.through.objects.filter(concept__slug__in=slugs)
-        .order_by("concept__slug", "resource__minutes", "resource__title")
-        .values_list(
-            "concept__slug",
-            "resource__title",
-            "resource__url",
-            "resource__kind",
-            "resource__minutes",
-        )
+    rows = Resource.concepts.through.objects.order_by(
+        "concept__slug", "resource__minutes", "resource__title"
+    ).values_list(
+        "concept__slug",
+        "resource__title",
+        "resource__url",
+        "resource__kind",
+        "resource__minutes",
     )
     for slug, title, url, kind, minutes in rows:
         if len(resources[slug]) < RESOURCES_PER_ITEM:
             resources[slug].append({"title": title, "url": url, "kind": kind, "minutes": minutes})
     questions: dict[str, list] = defaultdict(list)
     tests: dict[str, set[str]] = defaultdict(set)
-    # The link table alone: joining the questions into the subquery gave PostgreSQL a plan
-    # that ran for minutes on a large knowledge base.
-    asked = Question.concepts.through.objects.filter(concept__slug__in=slugs).values("question_id")
-    rows = (
-        Question.concepts.through.objects.filter(question__in=asked)
-        .order_by("concept__slug", "question__slug")
-        .values_list("concept__slug", "question__slug", "question__text", "question__stage__slug")
+    links = Question.concepts.through.objects.order_by("concept__slug", "question__slug")
+    rows = links.values_list(
+        "concept__slug", "question__slug", "question__text", "question__stage__slug"
     )
     for slug, question, text, stage in rows:
         tests[question].add(slug)
-        if slug in slugs:
-            questions[slug].append({"slug": question, "text": text, "stage": stage})
-    return resources, questions, tests
+        questions[slug].append({"slug": question, "text": text, "stage": stage})
+    return (
+        dict(resources),
+        dict(questions),
+        {question: frozenset(found) for question, found in tests.items()},
+    )
 
 
 NO_QUESTION_NOTE = "no interview question fits yet: answer its self-test prompts aloud"

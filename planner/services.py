@@ -18,7 +18,7 @@ import dataclasses
 import functools
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -276,7 +276,12 @@ class Resolved:
 
 
 def team_track_weights(team: TeamProfile) -> dict[str, float]:
-    return dict(team.track_weights.values_list("track__slug", "weight"))
+    """The team's tracks and weights (one query per KB revision and process)."""
+    weights = kb_graph.per_revision(
+        ("team tracks", team.pk),
+        lambda: dict(team.track_weights.values_list("track__slug", "weight")),
+    )
+    return dict(weights)
 
 
 def _track_weights(inputs: PlanInputs, team: TeamProfile | None) -> dict[str, float]:
@@ -319,7 +324,19 @@ def team_stages(team: TeamProfile | None) -> list[str]:
     """The team's loop stages in interview order (none without a team)."""
     if team is None:
         return []
-    return list(team.loop.order_by("order").values_list("stage__slug", flat=True))
+    return [slug for slug, _, _ in _team_loop(team)]
+
+
+def _team_loop(team: TeamProfile) -> tuple[tuple[str, str, int], ...]:
+    """The team's loop in interview order: (stage slug, title, minutes), one query per KB
+    revision and process."""
+    return kb_graph.per_revision(
+        ("team loop", team.pk),
+        lambda: tuple(
+            (step.stage.slug, step.stage.title, step.minutes)
+            for step in team.loop.select_related("stage").order_by("order")
+        ),
+    )
 
 
 def _mocks(
@@ -328,8 +345,7 @@ def _mocks(
     """The team's loop; without a team, the stages whose questions ask about the topics
     (a plan for the Transformer rehearses the concepts round, not system design)."""
     if team is not None:
-        loop = team.loop.select_related("stage").order_by("order")
-        steps = [(step.stage.slug, step.stage.title, step.minutes) for step in loop]
+        steps = list(_team_loop(team))
     else:
         asked = set(
             Question.objects.filter(
@@ -348,13 +364,19 @@ def _mocks(
     )
 
 
-def question_counts() -> dict[str, int]:
-    rows = (
-        Question.concepts.through.objects.values("concept__slug")
-        .annotate(n=Count("question_id"))
-        .values_list("concept__slug", "n")
-    )
-    return dict(rows)
+def question_counts() -> Mapping[str, int]:
+    """Concept -> the interview questions that test it (one query per KB revision and
+    process; read-only: every plan shares it)."""
+
+    def count() -> Mapping[str, int]:
+        rows = (
+            Question.concepts.through.objects.values("concept__slug")
+            .annotate(n=Count("question_id"))
+            .values_list("concept__slug", "n")
+        )
+        return dict(rows)
+
+    return kb_graph.per_revision("question counts", count)
 
 
 def resolve(

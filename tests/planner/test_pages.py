@@ -228,6 +228,8 @@ def test_the_plan_page_costs_the_same_queries_for_a_short_or_long_plan(small_kb,
     short, long = make_plan(ada, days=3), make_plan(ada, days=40, team="ads-ranking")
     for p in (short, long):  # the mark makes a concept part done: study_progress's graph path
         services.mark_item(item=first_open(p), status="done")
+    for p in (short, long):  # what is read once per KB revision (kb.graph.per_revision)
+        assert client.get(reverse("planner:plan", args=[p.pk])).status_code == 200
     counts = []
     for p in (short, long):
         with CaptureQueriesContext(connection) as queries:
@@ -242,12 +244,17 @@ def test_each_page_costs_a_pinned_number_of_queries(plan, signed_in, django_asse
     services.mark_item(item=first_open(plan), status="done")  # a concept part done
     with django_assert_num_queries(4):  # + the plans, their summed items
         signed_in.get(reverse("planner:plan-list"))
-    with django_assert_num_queries(13):  # + the plan, graph revision, items, stages, relevance,
-        # resources, questions; the self-tests' questions, concepts and memory cards
+    with django_assert_num_queries(14):  # + the plan, graph revision, items, stages, relevance,
+        # resources, questions (these three read once per KB revision: kb.graph.per_revision,
+        # with a revision read of their own); the self-tests' questions, concepts, memory cards
+        signed_in.get(reverse("planner:plan", args=[plan.pk]))
+    with django_assert_num_queries(12):  # the same page again: stages, relevance, resources
+        # and questions are kept for the revision (each asks the revision: one read)
         signed_in.get(reverse("planner:plan", args=[plan.pk]))
     with django_assert_num_queries(10):  # + plan; lock, item, update; items for the progress
         signed_in.post(item_url(plan, first_open(plan)), {"status": "done"}, **JSON)
-    with django_assert_num_queries(10):  # + plan, graph revision, learn items, background
+    with django_assert_num_queries(8):  # + plan, graph revision, learn items, and the
+        # background preset (kept per KB revision: a revision read)
         signed_in.get(reverse("planner:concept-status"))
     with django_assert_num_queries(4):  # + the preference (none stored), the latest plan's zone
         signed_in.get(reverse("planner:reminder-preferences"))
