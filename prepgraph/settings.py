@@ -283,7 +283,10 @@ CACHES = {
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # The rendered API schema (/api/schema/), in each process: it changes only with the
+    # code, so a restart (a deploy) must drop it, which a shared cache would not.
+    "schema": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "schema"},
 }
 # django-ratelimit calls a per-process cache an error and Django's own Redis cache
 # "not officially supported"; both count correctly for what they are (see above).

@@ -21,8 +21,13 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("api.urls")),
-    # The schema changes only with a deploy; generating it costs ~0.5 s, so keep it an hour.
-    path("api/schema/", cache_page(60 * 60)(SpectacularAPIView.as_view()), name="schema"),
+    # The schema changes only with a deploy; generating it costs ~0.5 s, so each process
+    # keeps it (the "schema" cache is per process: a restart with new code drops it).
+    path(
+        "api/schema/",
+        cache_page(60 * 60, cache="schema")(SpectacularAPIView.as_view()),
+        name="schema",
+    ),
     path("api/schema/swagger-ui/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("", include("planner.urls")),

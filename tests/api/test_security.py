@@ -10,7 +10,7 @@ import pytest
 import yaml
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -181,6 +181,19 @@ def test_the_schema_is_served_and_documents_the_error_envelope_everywhere(anon):
     assert {} in security and {"tokenAuth": []} in security
     assert {} not in schema["paths"]["/api/v1/concepts/"]["post"]["security"]
     assert {} not in schema["paths"]["/api/v1/plans/"]["get"]["security"]
+
+
+@pytest.mark.django_db
+def test_the_rendered_schema_is_kept_in_the_process_not_in_the_shared_cache(anon):
+    caches["schema"].clear()
+    cache.clear()
+    first = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert caches["schema"]._cache  # the process's own memory holds it...
+    assert not cache.get_many(cache._cache.keys()) if hasattr(cache, "_cache") else True
+    again = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert again.content == first.content
+    # ...and a deploy's restart (a new process: an empty memory) renders the new schema.
+    assert django_settings.CACHES["schema"]["BACKEND"].endswith("LocMemCache")
 
 
 @pytest.mark.django_db

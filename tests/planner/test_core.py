@@ -957,10 +957,11 @@ def test_a_capped_cut_list_names_those_nearest_the_cut_topics_and_counts_the_res
     every = selection.prerequisite_cuts(needed, kept, topics, graph, limit=len(needed.order))
     limit = data.draw(st.integers(0, len(every) + 1))
     listed = selection.prerequisite_cuts(needed, kept, topics, graph, limit=limit)
-    assert listed == (every[len(every) - limit :] if limit else [])
+    unlisted = max(0, len(every) - limit)
+    assert listed == every[unlisted:]
     count, minutes = selection.unlisted_prerequisite_cuts(needed, kept, {}, listed)
-    assert count == len(every) - len(listed)
-    assert minutes == sum(cut.minutes for cut in every[: len(every) - len(listed)])
+    assert count == unlisted
+    assert minutes == sum(cut.minutes for cut in every[:unlisted])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
