@@ -96,6 +96,7 @@ def team_list() -> QuerySet[TeamProfile]:
             queryset=TeamTrack.objects.select_related("track").order_by("-weight", "track__slug"),
         ),
         Prefetch("loop", queryset=LoopStage.objects.select_related("stage").order_by("order")),
+        Prefetch("must_have", queryset=Concept.objects.only("id", "slug").order_by("slug")),
     )
 
 

@@ -142,12 +142,16 @@ def compare(graph: nx.DiGraph, request: PlanRequest):
         optimum = set(needed.order)
         proven = True
     else:
+        # The optimum among selections holding the same must-haves (the team's rule).
         optimum, proven = selection.exact_select(
-            needed, budget, node_limit=50 * selection.SOLVER_NODE_LIMIT
+            needed,
+            budget,
+            node_limit=50 * selection.SOLVER_NODE_LIMIT,
+            forced=selection.must_learn(needed, budget),
         )
     best = selection.tier_values(needed, optimum)
     greedy = (
-        selection.greedy_select(needed, budget)
+        selection.greedy_select(needed, budget, start=set(selection.must_learn(needed, budget)))
         if budget < needed.minutes(needed.order)
         else optimum
     )

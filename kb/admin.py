@@ -305,6 +305,7 @@ class TeamProfileAdmin(RefusedWritesAsMessages):
     list_display = ["slug", "name", "role"]
     list_filter = ["role", "tracks"]
     search_fields = ["slug", "name", "description"]
+    filter_horizontal = ["must_have"]
     inlines = [TeamTrackInline, LoopStageInline]
 
 

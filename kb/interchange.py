@@ -195,6 +195,8 @@ class TeamRecord(Record):
     role: RoleName
     tracks: Annotated[list[WeightedTrack], Field(min_length=1)]
     loop: Annotated[list[LoopStep], Field(min_length=1)]
+    # Concepts of the team's tracks that every loop asks about: plans learn them first.
+    must_have: list[Slug] = []
 
 
 class BackgroundRecord(Record):

@@ -198,6 +198,10 @@ def check(data: Interchange) -> list[str]:
     for i, t in enumerate(data.teams):
         refs(f"teams[{i}] (slug {t.slug!r}).tracks", (w.track for w in t.tracks), tracks, "track")
         refs(f"teams[{i}] (slug {t.slug!r}).loop", (s.stage for s in t.loop), stages, "stage")
+        refs(f"teams[{i}] (slug {t.slug!r}).must_have", t.must_have, concepts, "concept")
+        problems += _must_have_problems(
+            f"teams[{i}] (slug {t.slug!r}).must_have", t, data, concepts
+        )
     for i, b in enumerate(data.backgrounds):
         problems += _background_problems(f"backgrounds[{i}] (slug {b.slug!r})", b, concepts, refs)
 
@@ -206,6 +210,29 @@ def check(data: Interchange) -> list[str]:
         merged = set(stored) | {(e.prerequisite, e.concept) for e in data.edges}
         problems += [f"edges: {p}" for p in integrity.check_edge_set(merged)]
     return problems
+
+
+def _must_have_problems(place: str, team: Any, data: Interchange, concepts: set[str]) -> list[str]:
+    """A must-have topic must be one the team's tracks weigh: a plan for the team asks
+    about nothing else. (Tracks in the file are read from it, the others from the KB.)"""
+    if not team.must_have:
+        return []
+    in_file = {t.slug: [w.concept for w in t.concepts] for t in data.tracks}
+    weighed: set[str] = set()
+    for weighted in team.tracks:
+        if weighted.track in in_file:
+            weighed.update(in_file[weighted.track])
+        else:
+            weighed.update(
+                TrackConcept.objects.filter(track__slug=weighted.track).values_list(
+                    "concept__slug", flat=True
+                )
+            )
+    return [
+        f"{place}: {slug!r} is in none of the team's tracks; add it to one of them first"
+        for slug in dict.fromkeys(team.must_have)
+        if slug not in weighed and slug in concepts  # an unknown one is named as such
+    ]
 
 
 def _background_problems(place: str, record: Any, concepts: set[str], refs: Callable) -> list[str]:
@@ -387,6 +414,7 @@ def _write(data: Interchange, report: ImportReport) -> None:
             | {s for q in data.questions for s in q.concepts}
             | {w.concept for t in data.tracks for w in t.concepts}
             | {s for b in data.backgrounds for s in (*b.known_concepts, *b.shaky_concepts)}
+            | {s for t in data.teams for s in t.must_have}
         )
     }
     _write_edges(data, all_concepts, report)
@@ -509,6 +537,13 @@ def _write_tracks_and_teams(
         for order, step in enumerate(t.loop, start=1)
     ]
     _replace_links(LoopStage, "team_id", teams.values(), loop_rows, report, "teams")
+    through = TeamProfile.must_have.through
+    must_rows = [
+        through(teamprofile_id=teams[t.slug].pk, concept_id=concepts[slug].pk)
+        for t in data.teams
+        for slug in t.must_have
+    ]
+    _replace_links(through, "teamprofile_id", teams.values(), must_rows, report, "teams")
 
 
 def _write_backgrounds(
@@ -584,6 +619,7 @@ def export_data() -> dict[str, Any]:
         team_tracks.setdefault(team_id, []).append(
             {"track": track_slugs[track_id], "weight": weight}
         )
+    team_must = linked(TeamProfile.must_have.through, "teamprofile_id", "concept_id", concept_slugs)
     background_known = linked(
         Background.known_concepts.through, "background_id", "concept_id", concept_slugs
     )
@@ -668,6 +704,7 @@ def export_data() -> dict[str, Any]:
                 "role": t.role,
                 "tracks": team_tracks.get(t.pk, []),
                 "loop": team_loops.get(t.pk, []),
+                "must_have": team_must.get(t.pk, []),
             }
             for t in TeamProfile.objects.order_by("slug")
         ],

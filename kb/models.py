@@ -224,6 +224,11 @@ class TeamProfile(models.Model):
     role = models.CharField(max_length=32, choices=Role.choices)
     tracks = models.ManyToManyField(Track, through="TeamTrack", related_name="teams")
     stages = models.ManyToManyField(InterviewStage, through="LoopStage", related_name="teams")
+    # Topics every loop of the team asks about: a plan learns them before choosing among the
+    # others, however many cheaper topics the same hours would hold.
+    must_have = models.ManyToManyField(
+        Concept, blank=True, related_name="must_have_for", verbose_name="must-have topics"
+    )
 
     class Meta:
         ordering = ["slug"]

@@ -194,6 +194,7 @@ def connect_signals() -> None:
         models.TeamProfile,
         models.TeamTrack,
         models.LoopStage,
+        models.Background,  # planner presets are kept per revision (kb.graph.per_revision)
     ]
     for model in watched:
         uid = f"kb-revision-{model.__name__}"
@@ -203,6 +204,9 @@ def connect_signals() -> None:
         models.Concept.stages.through,
         models.Resource.concepts.through,
         models.Question.concepts.through,
+        models.TeamProfile.must_have.through,
+        models.Background.known_concepts.through,
+        models.Background.shaky_concepts.through,
     ):
         m2m_changed.connect(
             _on_write, sender=through, dispatch_uid=f"kb-revision-{through.__name__}"

@@ -333,6 +333,11 @@ def team_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "role_label": team.get_role_display(),
         "tracks": team.track_weights.all(),
         "loop": team.loop.all(),
+        "must_have": [
+            (s, graph.nodes[s]["title"])
+            for s in kb_graph.by_position(graph, team.must_have.values_list("slug", flat=True))
+            if s in graph
+        ],
         "top": top,
         "weighed": len(relevance),
         "hours": round(kb_graph.hours_of(graph, relevance), 2),

@@ -178,6 +178,9 @@ def validate(graph: nx.DiGraph, request: PlanRequest) -> None:
         if not 0 < value <= 1:
             raise PlanInputError("targets", f"relevance of {slug!r} must be in (0, 1], got {value}")
     check_known(graph, request.relevance, field="targets")
+    outside = sorted(set(request.must) - set(request.relevance))
+    if outside:
+        raise PlanInputError("must", f"must-have topics must be targets: {', '.join(outside)}")
     check_known(graph, request.known, field="known")
     check_known(graph, request.shaky, field="shaky")
     check_known(graph, request.progress, field="progress")
@@ -373,8 +376,15 @@ def _fitting_attempt(
 
 
 def _learns_more(needed: Needed, first: Build, second: Build) -> bool:
-    """Does `first` learn at least as much, tier by tier, as `second`?"""
-    return tier_values(needed, set(first.finished)) >= tier_values(needed, set(second.finished))
+    """Does `first` learn at least as much as `second`: the must-haves first, then tier
+    by tier?"""
+
+    def learned(build: Build) -> tuple[float, tuple[float, ...]]:
+        finished = set(build.finished)
+        must = round(sum(needed.value[t] for t in needed.must if t in finished), 9)
+        return must, tier_values(needed, finished)
+
+    return learned(first) >= learned(second)
 
 
 def _idle_buffers(days: list[Day], min_session: int) -> dict[date, int]:
@@ -525,6 +535,13 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
                 f"(all {tier.name} topics need {hours_text(tier.needed_minutes)} with their "
                 "prerequisites); see the cut list",
             )
+    warnings[:0] = [  # first of all: what the team asks in every loop
+        f"The must-have topic {graph.nodes[slug].get('title', slug)} does not fit: it needs "
+        f"{hours_text(needed.minutes(needed.closure([slug], without=set(finished))))} with "
+        "its prerequisites; see the cut list"
+        for slug in needed.must
+        if slug not in finished
+    ]
     recall = _recall_summaries(request, needed, build.forecasts)
     total_value = sum(needed.value.values())
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)

@@ -90,6 +90,9 @@ class PlanRequest:
     interview_at: the interview's instant (aware), which recall is forecast for;
         None is `interview` at DEFAULT_INTERVIEW_TIME in UTC.
     tracks: track slug -> its concepts, to report forecast recall per track.
+    must: targets the team's every loop asks about (its must-have topics): learned
+        with their prerequisites before any other choice, as many as fit, the most
+        valuable first; the rest is chosen as ever around them.
     """
 
     start: date
@@ -114,6 +117,7 @@ class PlanRequest:
     target_retention: float = TARGET_RETENTION
     tracks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # for recall per track
     study_time: time = time(19, 0)  # when a day's study is done, local: reviews are timed so
+    must: frozenset[str] = frozenset()
 
     def interview_moment(self) -> datetime:
         if self.interview_at is not None:

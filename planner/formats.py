@@ -386,25 +386,45 @@ def _headline(payload: dict[str, Any]) -> list[str]:
     return lines
 
 
-def to_table(payload: dict[str, Any]) -> str:
+def to_table(payload: dict[str, Any], *, ids: bool = False) -> str:
+    """The plan as a plain-text agenda; `ids` puts each item's id (`#301`) after its box,
+    for a saved plan followed from the command line (show_plan, then mark)."""
     lines = _headline(payload)
+    width = id_column(payload["days"]) if ids else 0
     for day in payload["days"]:
-        when = date.fromisoformat(day["date"]).strftime("%a %d %b")
-        if day["blackout"]:
-            lines.append(f"\n{when}  (blackout)")
-            continue
-        if day["interview_day"]:
-            lines.append(f"\n{when}  INTERVIEW DAY")
-        else:
-            lines.append(f"\n{when}  ({_duration(day['available_minutes'])} available)")
-        for item in day["items"]:
-            mark = {"done": "x", "skipped": "-"}.get(item.get("status"), " ")
-            lines.append(
-                f"  [{mark}] {item['kind']:<8} {_label(item):<56} {_duration(item['minutes']):>6}"
-            )
-            lines += [f"               Q: {q['text']}" for q in item.get("questions", [])]
+        lines += table_day_lines(day, id_width=width)
     lines += _closing(payload, cut_limit=TABLE_CUT_LIMIT)
     return "\n".join(lines) + "\n"
+
+
+def id_column(days: list[dict[str, Any]]) -> int:
+    """The column the longest item id (`#301 `) takes in table_day_lines."""
+    return max((len(str(item["id"])) for day in days for item in day["items"]), default=0) + 2
+
+
+def table_day_lines(day: dict[str, Any], *, id_width: int = 0) -> list[str]:
+    """One day of to_table: a blank line, its heading, its items ([x] done, [-] skipped);
+    with an `id_width` (id_column()), each item's id after its box."""
+    when = date.fromisoformat(day["date"]).strftime("%a %d %b")
+    if day["blackout"]:
+        return [f"\n{when}  (blackout)"]
+    if day["interview_day"]:
+        lines = [f"\n{when}  INTERVIEW DAY"]
+    else:
+        lines = [f"\n{when}  ({_duration(day['available_minutes'])} available)"]
+    for item in day["items"]:
+        lines += table_item_lines(item, id_width=id_width)
+    return lines
+
+
+def table_item_lines(item: dict[str, Any], *, id_width: int = 0) -> list[str]:
+    """One item of to_table, and its questions."""
+    mark = {"done": "x", "skipped": "-"}.get(item.get("status"), " ")
+    number = f"#{item['id']}".ljust(id_width) if id_width else ""
+    lines = [
+        f"  [{mark}] {number}{item['kind']:<8} {_label(item):<56} {_duration(item['minutes']):>6}"
+    ]
+    return lines + [f"{'':{15 + id_width}}Q: {q['text']}" for q in item.get("questions", [])]
 
 
 def _closing(payload: dict[str, Any], cut_limit: int | None = None) -> list[str]:
@@ -444,24 +464,33 @@ def _closing(payload: dict[str, Any], cut_limit: int | None = None) -> list[str]
     return lines
 
 
-def to_markdown(payload: dict[str, Any]) -> str:
+def to_markdown(payload: dict[str, Any], *, ids: bool = False) -> str:
+    """The plan as Markdown; `ids` adds each item's id (and says which were skipped)."""
     head = _headline(payload)
     lines = [f"# {head[0]}", "", *head[1:]]
     for day in payload["days"]:
-        when = date.fromisoformat(day["date"]).strftime("%A %d %B %Y")
-        if day["blackout"]:
-            lines += ["", f"## {when}: blackout"]
-            continue
-        suffix = " (interview day)" if day["interview_day"] else ""
-        lines += ["", f"## {when}{suffix}", ""]
-        for item in day["items"]:
-            box = "x" if item.get("status") == "done" else " "
-            lines.append(
-                f"- [{box}] **{item['kind']}** {_label(item)}: {_duration(item['minutes'])}"
-            )
-            for resource in item.get("resources", []):
-                lines.append(f"  - [{resource['title']}]({resource['url']}) ({resource['kind']})")
-            for question in item.get("questions", []):
-                lines.append(f"  - Q: {question['text']}")
+        lines += markdown_day_lines(day, ids=ids)
     lines += _closing(payload)
     return "\n".join(lines) + "\n"
+
+
+def markdown_day_lines(day: dict[str, Any], *, ids: bool = False) -> list[str]:
+    """One day of to_markdown: a blank line, its heading, its items as a task list."""
+    when = date.fromisoformat(day["date"]).strftime("%A %d %B %Y")
+    if day["blackout"]:
+        return ["", f"## {when}: blackout"]
+    suffix = " (interview day)" if day["interview_day"] else ""
+    lines = ["", f"## {when}{suffix}", ""]
+    for item in day["items"]:
+        box = "x" if item.get("status") == "done" else " "
+        number = f"`#{item['id']}` " if ids else ""
+        skipped = " (skipped)" if ids and item.get("status") == "skipped" else ""
+        lines.append(
+            f"- [{box}] {number}**{item['kind']}** {_label(item)}: "
+            f"{_duration(item['minutes'])}{skipped}"
+        )
+        for resource in item.get("resources", []):
+            lines.append(f"  - [{resource['title']}]({resource['url']}) ({resource['kind']})")
+        for question in item.get("questions", []):
+            lines.append(f"  - Q: {question['text']}")
+    return lines

@@ -698,11 +698,12 @@ def _take(delivery_id: int, now: datetime) -> int | None:
 class _Attempt:
     """Writes of one attempt; each only lands while this attempt still holds the lease."""
 
-    def __init__(self, delivery_id: int, attempt: int) -> None:
+    def __init__(self, delivery_id: int, attempt: int, now: datetime) -> None:
         self.rows = ReminderDelivery.objects.filter(
             pk=delivery_id, status=DeliveryStatus.SENDING, attempts=attempt
         )
         self.attempt = attempt
+        self.now = now  # the attempt's clock: a retry is due after it, not after the wall's
 
     def channel_sent(self, channels: list[str]) -> None:
         self.rows.update(channels_sent=channels)
@@ -712,7 +713,7 @@ class _Attempt:
             status=status,
             lease_expires_at=None,
             last_error=error,
-            sent_at=timezone.now() if status == DeliveryStatus.SENT else None,
+            sent_at=self.now if status == DeliveryStatus.SENT else None,
         )
         return status
 
@@ -725,7 +726,7 @@ class _Attempt:
             status=DeliveryStatus.PENDING,
             lease_expires_at=None,
             last_error=error[:2000],
-            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            next_attempt_at=self.now + timedelta(seconds=delay),
         )
         return "retrying"
 
@@ -737,10 +738,11 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     expired); "retrying" when a channel failed and the row waits for its next
     attempt in the database; otherwise the row's final status.
     """
-    attempt_number = _take(delivery_id, now or timezone.now())
+    now = now or timezone.now()
+    attempt_number = _take(delivery_id, now)
     if attempt_number is None:
         return "skipped"
-    attempt = _Attempt(delivery_id, attempt_number)
+    attempt = _Attempt(delivery_id, attempt_number, now)
     try:
         delivery = ReminderDelivery.objects.select_related("user").get(pk=delivery_id)
         preference = ReminderPreference.objects.filter(user_id=delivery.user_id).first()

@@ -95,6 +95,9 @@ class Needed:
     cost: dict[str, int]  # learning minutes still to study
     value: dict[str, float]  # targets only: relevance squared
     tier: dict[str, int]  # targets only: index into TIERS, in learning order
+    # The request's must-have targets still to learn, the most valuable first (then in
+    # learning order): learned before any other choice, as many as fit (must_learn).
+    must: list[str] = field(default_factory=list)
     # The graph's dependents over the same edge kinds, in learning order (kb.dag.dependent_lists):
     # `dependents` and some concepts outside the needed set, at no cost per plan.
     successors: Mapping[str, Sequence[str]] | None = field(default=None, repr=False, compare=False)
@@ -377,14 +380,36 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
             cost[slug] -= done
     nodes = graph.nodes
     ordered_targets = by_position(graph, targets)
+    value = {s: target_value(nodes[s], request.relevance[s]) for s in ordered_targets}
     return Needed(
         order=order,
         prerequisites=prerequisites,
         cost=cost,
-        value={s: target_value(nodes[s], request.relevance[s]) for s in ordered_targets},
+        value=value,
         tier={slug: tier_index(request.relevance[slug]) for slug in ordered_targets},
+        must=sorted(
+            (slug for slug in ordered_targets if slug in request.must), key=lambda s: -value[s]
+        ),
         successors=dependent_lists(graph, kinds),
     )
+
+
+def must_learn(needed: Needed, budget: int) -> frozenset[str]:
+    """The must-have targets that fit `budget`, the most valuable first, with every
+    prerequisite they need: what any selection within `budget` must hold.
+
+    A must-have that does not fit beside the ones before it is skipped, and a
+    cheaper one after it may still fit: each is taken whole or not at all.
+    """
+    kept: set[str] = set()
+    total = 0
+    for topic in needed.must:
+        grown = needed.closure([topic], without=kept)
+        minutes = needed.minutes(grown)
+        if total + minutes <= budget:
+            kept |= grown
+            total += minutes
+    return frozenset(kept)
 
 
 # --- comparing selections -------------------------------------------------------------------
@@ -535,6 +560,7 @@ def exact_select(
     node_limit: int = SOLVER_NODE_LIMIT,
     start: set[str] | None = None,
     held_tiers: int = 0,
+    forced: frozenset[str] = frozenset(),
 ) -> tuple[set[str], bool] | None:
     """The lexicographic optimum as 0-1 programs; (kept, proven optimal), None without a solver.
 
@@ -543,7 +569,9 @@ def exact_select(
     value of learned targets with the higher tiers held at their optimum.
     `start` (the greedy's answer, closed and within budget) is the answer kept
     if a solve fails, and a tier it already learns whole needs no solve at all; neither do the
-    first `held_tiers` tiers, whose values in `start` the caller knows optimal.
+    first `held_tiers` tiers, whose values in `start` the caller knows optimal. The concepts
+    in `forced` (must_learn: closed, within budget, and in `start`) are learned in every
+    solution: their variables are fixed at 1.
     """
     try:
         import highspy
@@ -573,7 +601,7 @@ def exact_select(
     lp = highspy.HighsLp()
     lp.num_col_ = count
     lp.col_cost_ = [0.0] * count
-    lp.col_lower_ = [0.0] * count
+    lp.col_lower_ = [1.0 if slug in forced else 0.0 for slug in needed.order]
     lp.col_upper_ = [1.0] * count
     lp.integrality_ = [highspy.HighsVarType.kInteger] * count
     starts, rows, values, lower, upper = [0], [], [], [], []
@@ -678,24 +706,40 @@ class ProvenOptima:
     budget from above, so most repeats need no solver run at all.
     """
 
-    found: list[tuple[int, frozenset[str], tuple[float, ...]]] = field(default_factory=list)
+    # (budget, the optimum, its tier values, the must-haves it was forced to hold)
+    found: list[tuple[int, frozenset[str], tuple[float, ...], frozenset[str]]] = field(
+        default_factory=list
+    )
 
-    def holding(self, needed: Needed, budget: int) -> set[str] | None:
+    def _at_least(self, budget: int, forced: frozenset[str]):
+        """The optima at budgets >= `budget` that held the same must-haves: the others
+        solved another problem."""
+        return [entry for entry in self.found if entry[0] >= budget and entry[3] == forced]
+
+    def holding(
+        self, needed: Needed, budget: int, forced: frozenset[str] = frozenset()
+    ) -> set[str] | None:
         """A proven optimum at a budget >= `budget` whose minutes fit `budget`."""
-        for at, kept, _ in self.found:
-            if at >= budget and needed.minutes(kept) <= budget:
+        for _, kept, _, _ in self._at_least(budget, forced):
+            if needed.minutes(kept) <= budget:
                 return set(kept)
         return None
 
-    def reached_by(self, needed: Needed, budget: int, kept: set[str]) -> bool:
+    def reached_by(
+        self, needed: Needed, budget: int, kept: set[str], forced: frozenset[str] = frozenset()
+    ) -> bool:
         """Does `kept` reach the proven optimum of some budget >= `budget` (so it is optimal)?"""
         values = tier_values(needed, kept)
-        return any(at >= budget and values == best for at, _, best in self.found)
+        return any(values == best for _, _, best, _ in self._at_least(budget, forced))
 
-    def add(self, needed: Needed, budget: int, kept: set[str]) -> None:
-        self.found.append((budget, frozenset(kept), tier_values(needed, kept)))
+    def add(
+        self, needed: Needed, budget: int, kept: set[str], forced: frozenset[str] = frozenset()
+    ) -> None:
+        self.found.append((budget, frozenset(kept), tier_values(needed, kept), forced))
 
-    def held_prefix(self, needed: Needed, budget: int) -> tuple[int, set[str]]:
+    def held_prefix(
+        self, needed: Needed, budget: int, forced: frozenset[str] = frozenset()
+    ) -> tuple[int, set[str]]:
         """The most leading tiers known optimal at `budget`, and what learns them.
 
         The optimum at a budget B >= `budget` bounds every tier's value here
@@ -704,11 +748,10 @@ class ProvenOptima:
         important topics fit, both are; and so on. Those tiers need no solve.
         """
         best: tuple[int, set[str]] = (0, set())
-        for at, kept, _ in self.found:
-            if at < budget:
-                continue
+        for _, kept, _, _ in self._at_least(budget, forced):
             for tier in range(len(TIERS), best[0], -1):
                 part = needed.closure(t for t in kept if needed.tier.get(t, tier) < tier)
+                part |= forced  # closed, and in `kept`: the must-haves stay
                 if needed.minutes(part) <= budget:
                     best = (tier, part)
                     break
@@ -726,20 +769,21 @@ def select(
     if needed.total_minutes <= budget:
         return Selection(set(needed.order), budget, exact=True)
     proven = proven if proven is not None else ProvenOptima()
-    kept = proven.holding(needed, budget)
+    forced = must_learn(needed, budget)
+    kept = proven.holding(needed, budget, forced)
     exact = kept is not None
     if kept is None:
-        held, part = proven.held_prefix(needed, budget)
-        kept = greedy_select(needed, budget, start=part, first_tier=held)
-        exact = proven.reached_by(needed, budget, kept)
+        held, part = proven.held_prefix(needed, budget, forced)
+        kept = greedy_select(needed, budget, start=part | forced, first_tier=held)
+        exact = proven.reached_by(needed, budget, kept, forced)
         if not exact and len(needed.order) <= EXACT_MAX_CONCEPTS:
-            solved = exact_select(needed, budget, start=kept, held_tiers=held)
+            solved = exact_select(needed, budget, start=kept, held_tiers=held, forced=forced)
             if solved is not None:
                 candidate, exact = solved
                 if not _better(needed, kept, candidate):
                     kept = candidate
         if exact:
-            proven.add(needed, budget, kept)
+            proven.add(needed, budget, kept, forced)
     selection = Selection(kept, budget, exact, topics=cut_topic_order(needed, kept))
     selection.reasons = lambda: cut_topics(needed, kept, budget, graph)
     selection.toward = toward_cut_targets(needed, selection, budget)
@@ -793,6 +837,7 @@ def cut_topics(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -
     position = needed.position
     limit = max(10 * budget, 6000)
     nodes = graph.nodes
+    must = set(needed.must)
     for tier in range(len(TIERS)):
         cut_here = [t for t in needed.targets_of(tier) if t not in kept]
         if not cut_here:
@@ -809,8 +854,9 @@ def cut_topics(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -
                 hours_text(minutes) if minutes is not None else f"more than {hours_text(limit)}"
             )
             title = nodes[slug].get("title", slug)
+            kind = f"must-have {TIERS[tier].name}" if slug in must else TIERS[tier].name
             reason = (
-                f"{title}: {TIERS[tier].name} topic, {amount} with the prerequisites it "
+                f"{title}: {kind} topic, {amount} with the prerequisites it "
                 f"still needs; {hours_text(left)} left after the {names} topics"
             )
             cuts.append(

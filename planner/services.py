@@ -320,6 +320,16 @@ def plan_relevance(plan: Plan) -> dict[str, float]:
     return relevance | dict.fromkeys(inputs.targets, 1.0)
 
 
+def team_must_have(team: TeamProfile | None) -> tuple[str, ...]:
+    """The team's must-have topics (none without a team): one query per KB revision."""
+    if team is None:
+        return ()
+    return kb_graph.per_revision(
+        ("team must-have", team.pk),
+        lambda: tuple(team.must_have.order_by("slug").values_list("slug", flat=True)),
+    )
+
+
 def team_stages(team: TeamProfile | None) -> list[str]:
     """The team's loop stages in interview order (none without a team)."""
     if team is None:
@@ -453,6 +463,7 @@ def resolve(
         tracks={track: tuple(found) for track, found in members.items() if found},
         study_time=inputs.study_time,
         interview_at=interview_at,
+        must=frozenset(slug for slug in team_must_have(team) if slug in relevance),
     )
     resolved_inputs = dataclasses.replace(inputs, role=role)
     return Resolved(resolved_inputs, request, team, role, interview_at, assumed.statement)

@@ -265,10 +265,16 @@ class LoopStepSerializer(serializers.Serializer):
 class TeamSerializer(serializers.ModelSerializer):
     tracks = TrackWeightSerializer(source="track_weights", many=True, read_only=True)
     loop = LoopStepSerializer(many=True, read_only=True)
+    must_have = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text="Topics every loop of the team asks about: a plan learns them first.",
+    )
 
     class Meta:
         model = TeamProfile
-        fields = ["slug", "name", "description", "role", "tracks", "loop"]
+        fields = ["slug", "name", "description", "role", "tracks", "loop", "must_have"]
         read_only_fields = fields
 
 

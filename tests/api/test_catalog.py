@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.models import Resource
+from kb.models import Concept, Resource, TeamProfile
 from tests.api.conftest import error_of
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,11 @@ def test_teams_list_their_tracks_and_loop(small_kb, anon):
         (1, "recruiter-screen", 30),
         (2, "ml-coding", 45),
     ]
+    assert team["must_have"] == []
+    TeamProfile.objects.get(slug="llm-research").must_have.add(
+        Concept.objects.get(slug="transformer")
+    )
+    assert anon.get(V1 + "teams/llm-research/").json()["must_have"] == ["transformer"]
 
 
 def test_questions_filter_by_stage_and_concept(small_kb, anon):

@@ -311,8 +311,8 @@ COLD = [
     ("/api/v1/concepts/hub/", 8),
     ("/api/v1/tracks/?page_size=200", 4),
     ("/api/v1/tracks/t-000/", 3),
-    ("/api/v1/teams/?page_size=200", 5),
-    ("/api/v1/teams/team-000/", 4),
+    ("/api/v1/teams/?page_size=200", 6),  # + the must-have topics' prefetch
+    ("/api/v1/teams/team-000/", 5),
     ("/api/v1/graph/learning-path/?targets=c-219", 2),
     ("/api/v1/graph/subgraph/?root=hub&depth=1", 2),
 ]

@@ -186,10 +186,8 @@ def test_the_schema_is_served_and_documents_the_error_envelope_everywhere(anon):
 @pytest.mark.django_db
 def test_the_rendered_schema_is_kept_in_the_process_not_in_the_shared_cache(anon):
     caches["schema"].clear()
-    cache.clear()
     first = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert caches["schema"]._cache  # the process's own memory holds it...
-    assert not cache.get_many(cache._cache.keys()) if hasattr(cache, "_cache") else True
     again = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert again.content == first.content
     # ...and a deploy's restart (a new process: an empty memory) renders the new schema.

@@ -316,12 +316,13 @@ def test_a_track_graph_too_big_to_read_whole_opens_where_the_track_starts(page, 
 def test_the_graph_colours_from_the_plan_that_schedules_the_concept(
     open_page, make_user, make_plan
 ):
-    """Two plans: the older (LLM pre-training) learns data curation, the newer (ads
-    ranking) does not. That concept's page colours from the older plan, not the newest."""
+    """Two plans: the older (LLM pre-training) learns scaling laws (a must-have of the
+    team), the newer (ads ranking) does not. That concept's page colours from the older
+    plan, not the newest."""
     ada = make_user("ada")
     llm = make_plan(ada)
     ads = make_plan(ada, team="ads-ranking")
-    slug = "pretraining-data-curation"
+    slug = "scaling-laws"
     assert llm.items.filter(concept_slug=slug).exists()
     assert not ads.items.filter(concept_slug=slug).exists()
     page = open_page(user=ada)

@@ -234,6 +234,31 @@ def test_every_dangling_reference_is_named():
     ]
 
 
+def test_a_teams_must_have_topics_are_imported_and_exported():
+    data = copy.deepcopy(SMALL)
+    data["teams"][0]["must_have"] = ["transformer"]
+    io.import_text(json.dumps(data))
+    team = TeamProfile.objects.get(slug="llm-research")
+    assert list(team.must_have.values_list("slug", flat=True)) == ["transformer"]
+    assert io.export_data()["teams"][0]["must_have"] == ["transformer"]
+    data["teams"][0]["must_have"] = []  # the file says none now: none stored
+    io.import_text(json.dumps(data))
+    assert not team.must_have.exists()
+
+
+def test_a_must_have_unknown_or_outside_the_teams_tracks_is_named_and_nothing_stored():
+    before = counts()
+    problems = import_problems(
+        with_change(lambda d: d["teams"][0].update(must_have=["self-attention", "nope"]))
+    )
+    assert problems == [
+        "teams[0] (slug 'llm-research').must_have: unknown concept 'nope'",
+        "teams[0] (slug 'llm-research').must_have: 'self-attention' is in none of the team's "
+        "tracks; add it to one of them first",
+    ]
+    assert counts() == before
+
+
 def test_a_cycle_in_the_file_is_named():
     problems = import_problems(
         with_change(lambda d: d["edges"].append({"from": "transformer", "to": "softmax"}))

@@ -23,7 +23,7 @@ from django.utils.html import escape
 
 from kb import graph as kb_graph
 from kb import io, pages, selectors
-from kb.models import Concept
+from kb.models import Concept, TeamProfile
 from planner import services as planner_services
 from tests.graphs import dag
 from tests.small_kb import STAGES
@@ -460,8 +460,9 @@ def _queries(client, name: str, *args, **params) -> int:
         ("kb:concept-list", (), {"track": "nlp", "q": "attention"}, 2),
         ("kb:track", ("nlp",), {"background": "ml-engineer"}, 10),
         ("kb:track-graph", ("nlp",), {"depth": 3, "recommended": "true"}, 7),
-        # A cold start reads the revision once more for what is kept per revision.
-        ("kb:team", ("llm-research",), {"background": "ml-engineer"}, 12),
+        # A cold start reads the revision once more for what is kept per revision; and the
+        # team's must-have topics.
+        ("kb:team", ("llm-research",), {"background": "ml-engineer"}, 13),
     ],
 )
 def test_query_counts_do_not_grow_with_the_graph(
@@ -704,6 +705,16 @@ def test_the_team_page_shows_its_loop_tracks_and_what_it_weighs_most(client, kb)
     assert "Pre-trains language models." in html
     assert 'href="/plans/new/?team=llm-research"' in html
     assert 'href="/tracks/ml-fundamentals/"' in html
+
+
+def test_the_team_page_lists_the_topics_asked_in_every_loop(client, kb):
+    assert "Asked in every loop" not in get(client, "kb:team", "llm-research").content.decode()
+    TeamProfile.objects.get(slug="llm-research").must_have.add(
+        Concept.objects.get(slug="transformer")
+    )
+    html = get(client, "kb:team", "llm-research").content.decode()
+    assert "Asked in every loop" in html
+    assert '<li><a href="/concepts/transformer/">' in html
 
 
 def test_the_team_learning_order_starts_from_the_background(client, kb):

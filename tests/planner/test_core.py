@@ -1100,3 +1100,70 @@ def test_a_due_review_waits_for_the_first_day_with_room_only_as_long_as_its_slac
     placed = [d.date for d in days if any(i.concept == "a" for i in d.items)]
     assert placed[0] == MONDAY + timedelta(days=5)  # Saturday, the first day with room
     assert roomy.missed == 0 and roomy.last == placed[-1]
+
+
+# --- must-have topics ---------------------------------------------------------------------
+
+
+MUST_GRAPH = dag("a>big", hours={"a": 2.0, "big": 1.0, "c1": 1.0, "c2": 1.0, "c3": 1.0})
+EVERY_TOPIC = {"big": 1.0, "c1": 1.0, "c2": 1.0, "c3": 1.0}
+
+
+def test_a_must_have_is_learned_before_cheaper_topics_worth_more_together():
+    plain = selection.needed_subgraph(MUST_GRAPH, request(relevance=EVERY_TOPIC))
+    assert selection.select(plain, 180, MUST_GRAPH).kept == {"c1", "c2", "c3"}
+    must = request(relevance=EVERY_TOPIC, must=frozenset({"big"}))
+    needed = selection.needed_subgraph(MUST_GRAPH, must)
+    chosen = selection.select(needed, 180, MUST_GRAPH)
+    assert chosen.kept == {"a", "big"} and chosen.exact
+    # One hour more: the must-have, then the best of the rest.
+    assert len(selection.select(needed, 240, MUST_GRAPH).kept - {"a", "big"}) == 1
+
+
+def test_must_haves_that_do_not_fit_are_skipped_and_the_cheaper_ones_still_taken():
+    graph = dag("a>big", hours={"a": 2.0, "big": 1.0, "small": 0.5})
+    req = request(relevance={"big": 1.0, "small": 0.6}, must=frozenset({"big", "small"}))
+    needed = selection.needed_subgraph(graph, req)
+    assert needed.must == ["big", "small"]  # the most valuable first
+    assert selection.must_learn(needed, 120) == {"small"}  # big needs 3 h with a
+    assert selection.must_learn(needed, 210) == {"a", "big", "small"}
+
+
+def test_a_must_have_that_does_not_fit_is_named_in_the_warnings_and_the_cut_list():
+    req = request(
+        relevance=EVERY_TOPIC,
+        must=frozenset({"big"}),
+        minutes_by_weekday=(30,) * 7,
+        interview=MONDAY + timedelta(days=3),
+    )
+    summary = build_schedule(MUST_GRAPH, req).summary
+    assert summary.warnings[0] == (
+        "The must-have topic BIG does not fit: it needs 3 h with its prerequisites; "
+        "see the cut list"
+    )
+    cut = next(c for c in summary.cut if c.concept == "big")
+    assert cut.reason.startswith("BIG: must-have core topic, 3 h")
+
+
+def test_a_must_have_must_be_a_target():
+    with pytest.raises(PlanInputError, match="must-have topics must be targets: big"):
+        build_schedule(MUST_GRAPH, request(relevance={"c1": 1.0}, must=frozenset({"big"})))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(plan_cases(), st.data())
+def test_a_selection_holds_the_must_haves_that_fit_and_is_optimal_around_them(case, data):
+    graph, req = case
+    must = frozenset(data.draw(st.lists(st.sampled_from(sorted(req.relevance)), unique=True)))
+    needed = selection.needed_subgraph(graph, dataclasses.replace(req, must=must))
+    budget = data.draw(st.integers(0, needed.total_minutes + 60))
+    forced = selection.must_learn(needed, budget)
+    assert needed.is_closed(forced, forced) and needed.minutes(forced) <= budget
+    chosen = selection.select(needed, budget, graph)
+    assert forced <= chosen.kept or needed.total_minutes <= budget
+    assert needed.minutes(chosen.kept) <= budget or needed.total_minutes <= budget
+    if chosen.exact and needed.total_minutes > budget:
+        # No selection holding the same must-haves learns more, tier by tier.
+        best = selection.exact_select(needed, budget, node_limit=100_000, forced=forced)
+        assert best is not None and best[1]
+        assert selection.tier_values(needed, chosen.kept) >= selection.tier_values(needed, best[0])

@@ -225,7 +225,9 @@ def test_beat_schedule_runs_the_dispatcher_every_minute():
     assert not deliver_reminder.acks_late
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.broker_connection_max_retries is None
-    assert app.conf.beat_schedule_filename.startswith(tempfile.gettempdir())
+    # Beat's state (a pickle) never in a shared temporary directory: the checkout's var/.
+    assert not app.conf.beat_schedule_filename.startswith(tempfile.gettempdir())
+    assert app.conf.beat_schedule_filename.endswith("var/beat/celerybeat-schedule")
 
 
 def test_dispatch_task_runs_against_today(worker, person):

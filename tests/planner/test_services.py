@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from kb.errors import UnknownConcept
+from kb.models import Concept, TeamProfile
 from planner import calendar, formats, selection, services
 from planner.core import PlanInputError
 from planner.models import Plan, PlanItem
@@ -70,6 +71,18 @@ def test_relevance_comes_from_the_teams_track_weights(small_kb):
         "bert": 1,
         "transformer": 1,
     }
+
+
+def test_a_teams_must_have_topics_reach_the_planner_and_are_learned_first(small_kb):
+    short = inputs(interview=MONDAY + timedelta(days=5), hours_per_weekday=(1,) * 7)
+    assert services.resolve(short, today=MONDAY).request.must == frozenset()
+    before = services.create_plan(inputs=short, today=MONDAY).summary["learned"]
+    assert before == ["tokenization", "softmax"]  # k-means (useful, 2 h) does not make it
+    team = TeamProfile.objects.get(slug="llm-research")
+    team.must_have.add(Concept.objects.get(slug="k-means"))  # a KB write: a new revision
+    assert services.resolve(short, today=MONDAY).request.must == {"k-means"}
+    after = services.create_plan(inputs=short, today=MONDAY).summary["learned"]
+    assert "k-means" in after and "tokenization" not in after
 
 
 def test_research_talk_mock_only_for_research_scientists(small_kb):
