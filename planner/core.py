@@ -328,7 +328,7 @@ def _attempt(
     }
     learn = {slug: remaining_minutes(graph, request, slug) for slug in order}
     finished, unplaced = fill_learning(
-        days, order, learn, capacity, request.min_session_minutes, notes
+        days, order, learn, capacity, request.min_session_minutes, notes, needed.prerequisites
     )
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]

@@ -9,7 +9,7 @@ remainder); mocks go first, in the final part of the plan.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import networkx as nx
@@ -160,19 +160,33 @@ def fill_learning(
     capacity: dict[date, int],
     min_session: int,
     notes: Mapping[str, str] | None = None,
+    prerequisites: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[dict[str, date], list[str]]:
     """Place `order` into the days; return each placed concept's last day and the unplaced.
 
     A concept that would leave a tail shorter than a session may dip into the
     day's review share to finish, and a split leaves a final session of at
-    least `min_session` where it can, rather than a ten-minute stub.
+    least `min_session` where it can, rather than a ten-minute stub. A day passed
+    over so that a long concept starts whole the next day (_sliver) is not lost:
+    with `prerequisites` (the plan's, within `order`), a later concept that fits
+    in it whole, and whose prerequisites are learned by then, is learned there.
     """
     study = [day for day in days if not day.interview_day]
     reserve = {day.date: day.free_minutes - capacity[day.date] for day in study}
     finished: dict[str, date] = {}
+    passed_over: list[int] = []  # study days _sliver skipped, in order
     index = 0
     for position, slug in enumerate(order):
         remaining = minutes[slug]
+        earlier = _earlier_day(
+            slug, remaining, passed_over, study, capacity, finished, prerequisites
+        )
+        if earlier is not None:
+            capacity[earlier.date] -= remaining
+            note = (notes or {}).get(slug, "")
+            earlier.items.append(Item(LEARN, remaining, concept=slug, note=note))
+            finished[slug] = earlier.date
+            continue
         sessions: list[tuple[Day, int, int]] = []  # day, minutes, minutes taken from reserve
         while remaining > 0 and index < len(study):
             day = study[index]
@@ -196,6 +210,8 @@ def fill_learning(
                 remaining -= take
                 index += 1
             else:
+                if free >= min_session and not sessions:  # passed over by _sliver
+                    passed_over.append(index)
                 index += 1
         if remaining > 0:  # out of days: give back the partial sessions, stop here
             for day, used, borrowed in sessions:
@@ -237,6 +253,28 @@ def continue_parts(days: list[Day], request: PlanRequest, graph: nx.DiGraph) -> 
         for number, item in enumerate(items, start=before + 1):
             item.part, item.parts = (number, total) if total > 1 else (None, None)
             item.note = f"{item.note}; {note}" if item.note else note
+
+
+def _earlier_day(
+    slug: str,
+    remaining: int,
+    passed_over: list[int],
+    study: list[Day],
+    capacity: Mapping[date, int],
+    finished: Mapping[str, date],
+    prerequisites: Mapping[str, Sequence[str]] | None,
+) -> Day | None:
+    """The first day _sliver passed over that holds `slug` whole, its prerequisites learned
+    by then (earlier, or earlier that day); None without `prerequisites`."""
+    if prerequisites is None:
+        return None
+    for index in passed_over:
+        day = study[index]
+        if capacity[day.date] >= remaining and all(
+            p in finished and finished[p] <= day.date for p in prerequisites.get(slug, ())
+        ):
+            return day
+    return None
 
 
 def _sliver(free: int, remaining: int, sessions: list, study: list[Day], index: int) -> bool:
