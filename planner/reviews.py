@@ -77,9 +77,10 @@ def refresher_order(graph: nx.DiGraph, request: PlanRequest, order: list[str]) -
     before the whole. Shaky concepts nothing in the plan rests on are left alone.
     """
     first_use = {slug: index for index, slug in reversed(list(enumerate(order)))}
-    position = {slug: graph.nodes[slug]["position"] for slug in request.shaky}
+    shaky = request.shaky - request.must  # a shaky must-have is learned, not refreshed
+    position = {slug: graph.nodes[slug]["position"] for slug in shaky}
     use: dict[str, int] = {}
-    for slug in sorted(request.shaky, key=position.__getitem__, reverse=True):
+    for slug in sorted(shaky, key=position.__getitem__, reverse=True):
         uses = [first_use[d] for d in graph.successors(slug) if d in first_use]
         uses += [use[d] for d in graph.successors(slug) if d in use]
         if uses or request.relevance.get(slug, 0.0):
@@ -101,7 +102,7 @@ def refresher_reserve(
     reserve = 0
     for minutes in sorted(
         refresher_minutes(graph, slug)
-        for slug in request.shaky
+        for slug in request.shaky - request.must
         if request.relevance.get(slug) or any(d in needed for d in graph.successors(slug))
     ):
         if reserve + minutes > room:  # only whole refreshers: a part of one helps nobody

@@ -370,6 +370,11 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
     """The targets not known, their prerequisites not known, and the edges between them."""
     kinds = edge_kinds(request)
     skip = known_closure(graph, request.known | request.shaky)
+    if request.must:
+        # A must-have is studied in full unless the candidate surely knows it (it, or a
+        # concept resting on it, is known, and it is not shaky itself): every loop asks
+        # about it in depth, so rusty is not enough for a refresher only.
+        skip -= request.must - (known_closure(graph, request.known) - request.shaky)
     targets = {slug for slug in request.relevance if slug not in skip}
     prerequisites = upstream_closure(graph, targets, kinds=kinds, stop=skip)
     order = in_position_order(graph, prerequisites)

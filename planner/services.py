@@ -437,6 +437,15 @@ def resolve(
     if not relevance:
         raise PlanInputError("team", "the team's tracks weight no concept; nothing to plan")
     assumed = background.for_inputs(inputs, relevance)
+    must = frozenset(slug for slug in team_must_have(team) if slug in relevance)
+    # A must-have the candidate is rusty on is studied in full, not only refreshed: every
+    # loop of the team asks about it in depth.
+    rusty_must = sorted(must & assumed.shaky)
+    statement = assumed.statement
+    if rusty_must and statement:
+        graph = kb_graph.current_graph()
+        titles = ", ".join(graph.nodes[s]["title"] for s in rusty_must if s in graph)
+        statement += f" Studied in full all the same, as every loop asks about them: {titles}."
     interview_at = datetime.combine(inputs.interview, inputs.interview_time, tzinfo=tz)
     cards, parameters = _memory_of(owner, relevance)
     for slug, day in (studied_on or {}).items():  # a replan: what the plan taught, unrated
@@ -463,10 +472,10 @@ def resolve(
         tracks={track: tuple(found) for track, found in members.items() if found},
         study_time=inputs.study_time,
         interview_at=interview_at,
-        must=frozenset(slug for slug in team_must_have(team) if slug in relevance),
+        must=must,
     )
     resolved_inputs = dataclasses.replace(inputs, role=role)
-    return Resolved(resolved_inputs, request, team, role, interview_at, assumed.statement)
+    return Resolved(resolved_inputs, request, team, role, interview_at, statement)
 
 
 def _memory_of(

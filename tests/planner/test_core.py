@@ -1189,3 +1189,19 @@ def test_a_selection_holds_the_must_haves_that_fit_and_is_optimal_around_them(ca
         best = selection.exact_select(needed, budget, node_limit=100_000, forced=forced)
         assert best is not None and best[1]
         assert selection.tier_values(needed, chosen.kept) >= selection.tier_values(needed, best[0])
+
+
+def test_a_must_have_is_learned_unless_surely_known():
+    graph = dag("a>b", "b>c", hours={"a": 0.5, "b": 1.0, "c": 1.0})
+
+    def learned_and_refreshed(**given):
+        schedule = build_schedule(graph, request(relevance={"b": 1.0}, must={"b"}, **given))
+        items = [item for _, item in schedule.items()]
+        learned = {i.concept for i in items if i.kind == "learn"}
+        refreshed = {i.concept for i in items if i.kind == "review" and i.note.startswith("shaky")}
+        return "b" in learned, "b" in refreshed
+
+    assert learned_and_refreshed(shaky=frozenset({"b"})) == (True, False)  # rusty: studied
+    assert learned_and_refreshed(shaky=frozenset({"c"})) == (True, False)  # under a rusty one
+    assert learned_and_refreshed(known=frozenset({"b"})) == (False, False)  # known: skipped
+    assert learned_and_refreshed(known=frozenset({"c"})) == (False, False)  # under a known one

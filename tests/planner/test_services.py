@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from kb.errors import UnknownConcept
-from kb.models import Concept, TeamProfile
+from kb.models import Concept, TeamProfile, Track, TrackConcept
 from planner import calendar, formats, selection, services
 from planner.core import PlanInputError
 from planner.models import Plan, PlanItem
@@ -83,6 +83,23 @@ def test_a_teams_must_have_topics_reach_the_planner_and_are_learned_first(small_
     assert services.resolve(short, today=MONDAY).request.must == {"k-means"}
     after = services.create_plan(inputs=short, today=MONDAY).summary["learned"]
     assert "k-means" in after and "tokenization" not in after
+
+
+def test_a_must_have_the_background_is_rusty_on_is_studied_in_full(small_kb):
+    nlp = Track.objects.get(slug="nlp")
+    attention = Concept.objects.get(slug="self-attention")
+    TrackConcept.objects.create(track=nlp, concept=attention, weight=0.5)
+    with_background = inputs(background="ml-engineer")
+    assert "self-attention" in services.resolve(with_background, today=MONDAY).request.shaky
+    TeamProfile.objects.get(slug="llm-research").must_have.add(attention)
+    resolved = services.resolve(with_background, today=MONDAY)
+    assert resolved.request.must == {"self-attention"}
+    assert resolved.assumed.endswith(
+        "Studied in full all the same, as every loop asks about them: Self attention."
+    )
+    plan = services.create_plan(inputs=with_background, today=MONDAY)
+    assert plan.items.filter(kind="learn", concept_slug="self-attention").exists()
+    assert not plan.items.filter(note__startswith="shaky", concept_slug="self-attention")
 
 
 def test_research_talk_mock_only_for_research_scientists(small_kb):
