@@ -195,12 +195,13 @@ def check(data: Interchange) -> list[str]:
             concepts,
             "concept",
         )
+    weighed_by = _track_concepts(data)
     for i, t in enumerate(data.teams):
         refs(f"teams[{i}] (slug {t.slug!r}).tracks", (w.track for w in t.tracks), tracks, "track")
         refs(f"teams[{i}] (slug {t.slug!r}).loop", (s.stage for s in t.loop), stages, "stage")
         refs(f"teams[{i}] (slug {t.slug!r}).must_have", t.must_have, concepts, "concept")
         problems += _must_have_problems(
-            f"teams[{i}] (slug {t.slug!r}).must_have", t, data, concepts
+            f"teams[{i}] (slug {t.slug!r}).must_have", t, weighed_by, concepts
         )
     for i, b in enumerate(data.backgrounds):
         problems += _background_problems(f"backgrounds[{i}] (slug {b.slug!r})", b, concepts, refs)
@@ -212,22 +213,26 @@ def check(data: Interchange) -> list[str]:
     return problems
 
 
-def _must_have_problems(place: str, team: Any, data: Interchange, concepts: set[str]) -> list[str]:
+def _track_concepts(data: Interchange) -> dict[str, set[str]]:
+    """Track -> the concepts it weighs, for the tracks of teams with must-have topics: as
+    the file has them, and as stored for the others (one query)."""
+    weighed = {t.slug: {w.concept for w in t.concepts} for t in data.tracks}
+    stored = {w.track for t in data.teams if t.must_have for w in t.tracks} - weighed.keys()
+    if stored:
+        rows = TrackConcept.objects.filter(track__slug__in=stored)
+        for track, concept in rows.values_list("track__slug", "concept__slug"):
+            weighed.setdefault(track, set()).add(concept)
+    return weighed
+
+
+def _must_have_problems(
+    place: str, team: Any, weighed_by: dict[str, set[str]], concepts: set[str]
+) -> list[str]:
     """A must-have topic must be one the team's tracks weigh: a plan for the team asks
-    about nothing else. (Tracks in the file are read from it, the others from the KB.)"""
+    about nothing else."""
     if not team.must_have:
         return []
-    in_file = {t.slug: [w.concept for w in t.concepts] for t in data.tracks}
-    weighed: set[str] = set()
-    for weighted in team.tracks:
-        if weighted.track in in_file:
-            weighed.update(in_file[weighted.track])
-        else:
-            weighed.update(
-                TrackConcept.objects.filter(track__slug=weighted.track).values_list(
-                    "concept__slug", flat=True
-                )
-            )
+    weighed = set().union(*(weighed_by.get(w.track, ()) for w in team.tracks))
     return [
         f"{place}: {slug!r} is in none of the team's tracks; add it to one of them first"
         for slug in dict.fromkeys(team.must_have)

@@ -29,11 +29,8 @@ from prepgraph import cache as fallback_cache
 from prepgraph.cache import FallbackRedisCache
 from prepgraph.settings import redis_cache_url
 from tests.planner.faults import free_port, wait_for
-from tests.planner.test_reminders_faults import (  # noqa: F401  (redis_server: a fixture)
-    database_url,
-    redis_server,
-)
-from tests.test_scale_out import WebServer, sign_in, stop
+from tests.planner.test_reminders_faults import redis_server  # noqa: F401  (a fixture)
+from tests.test_scale_out import WebServer, sign_in, stop, web_env
 
 yaml = pytest.importorskip("yaml")
 
@@ -204,23 +201,13 @@ def start_webs(tmp_path):
     started: list[WebServer] = []
 
     def start(redis_url: str) -> tuple[WebServer, WebServer]:
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if name not in {"REDIS_URL", "CACHE_URL", "DATABASE_URL", "DJANGO_DEBUG"}
-        }
-        env |= {
-            "DJANGO_SETTINGS_MODULE": "prepgraph.settings",
-            "DATABASE_URL": database_url(),
-            "DB_CONN_MAX_AGE": "0",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "SECURE_SSL_REDIRECT": "false",
-            "ALLOWED_HOSTS": "prepgraph.example.com,127.0.0.1",
-            "REDIS_URL": redis_url,
-            "RATE_SIGN_IN_USER": f"{SIGN_INS_PER_HOUR}/h",
-            "CACHE_RETRY_SECONDS": str(SERVER_RETRY_SECONDS),
-            "LOG_LEVEL": "WARNING",
-        }
+        env = web_env(
+            ALLOWED_HOSTS="prepgraph.example.com,127.0.0.1",
+            REDIS_URL=redis_url,
+            RATE_SIGN_IN_USER=f"{SIGN_INS_PER_HOUR}/h",
+            CACHE_RETRY_SECONDS=str(SERVER_RETRY_SECONDS),
+            LOG_LEVEL="WARNING",
+        )
         pair = tuple(WebServer(env, tmp_path / f"web{i}.log") for i in (0, 1))
         started.extend(pair)
         for server in pair:

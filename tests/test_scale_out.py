@@ -115,27 +115,36 @@ class WebServer:
         return False
 
 
+def web_env(**extra: str) -> dict[str, str]:
+    """A web process's environment: this one's, on the test database, production-like
+    (DEBUG off, no https redirect), without its Redis unless `extra` names one."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"REDIS_URL", "CACHE_URL", "DATABASE_URL", "DJANGO_DEBUG"}
+    }
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "prepgraph.settings",
+        "DATABASE_URL": database_url(),
+        "DB_CONN_MAX_AGE": "0",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "SECURE_SSL_REDIRECT": "false",
+        **extra,
+    }
+    return env
+
+
 @pytest.fixture
 def start_web_pair(tmp_path):
     """start(redis_url=None) -> two web servers on the test database (and that Redis)."""
     started: list[WebServer] = []
 
     def start(*, redis_url: str | None = None) -> tuple[WebServer, WebServer]:
-        env = {
-            name: value
-            for name, value in os.environ.items()
-            if name not in {"REDIS_URL", "CACHE_URL", "DATABASE_URL", "DJANGO_DEBUG"}
-        }
-        env |= {
-            "DJANGO_SETTINGS_MODULE": "prepgraph.settings",
-            "DATABASE_URL": database_url(),
-            "DB_CONN_MAX_AGE": "0",
-            "SECRET_KEY": settings.SECRET_KEY,
-            "SECURE_SSL_REDIRECT": "false",
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "API_THROTTLE_ANON": f"{ANON_PER_MINUTE}/minute",
-            "RATE_SIGN_IN_USER": f"{SIGN_INS_PER_HOUR}/h",
-        }
+        env = web_env(
+            ALLOWED_HOSTS="127.0.0.1",
+            API_THROTTLE_ANON=f"{ANON_PER_MINUTE}/minute",
+            RATE_SIGN_IN_USER=f"{SIGN_INS_PER_HOUR}/h",
+        )
         if redis_url:
             env["REDIS_URL"] = redis_url
         first, second = (WebServer(env, tmp_path / f"web{len(started) + i}.log") for i in (0, 1))
