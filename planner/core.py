@@ -305,11 +305,16 @@ def _attempt(
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
+    *,
+    retry_if_lost: bool = False,
 ) -> Build:
     """One build: days, selection, fill and follow-ups, with `extra` learning minutes per day.
 
     `cap` bounds the learning budget below what the days hold in total, for when
     sessions could not use every minute (a day's last 20 minutes hold no session).
+    With `retry_if_lost`, a build that leaves a chosen concept without a session is
+    returned before its reviews and mocks are placed: the caller drops it and
+    selects again on a smaller budget (_fitting_attempt), so they would be wasted.
     """
     warnings: list[str] = []
     days = make_days(request)
@@ -330,6 +335,8 @@ def _attempt(
     finished, unplaced = fill_learning(
         days, order, learn, capacity, request.min_session_minutes, notes, needed.prerequisites
     )
+    if retry_if_lost and not selection.kept.isdisjoint(unplaced):
+        return Build(days, selection, finished, unplaced, warnings, Forecasts({}, {}))
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]
     priority = review_priority(graph, request, needed, [*learned, *refreshed])
@@ -366,8 +373,10 @@ def _fitting_attempt(
     concept finds no room, the budget shrinks by what was lost and selection
     runs again, so what is chosen is the best that the days can really hold.
     """
-    for _ in range(FIT_ROUNDS):
-        build = _attempt(graph, request, needed, memo, share, extra, cap)
+    for round in range(FIT_ROUNDS):
+        build = _attempt(
+            graph, request, needed, memo, share, extra, cap, retry_if_lost=round < FIT_ROUNDS - 1
+        )
         lost = [slug for slug in build.unplaced if slug in build.selection.kept]
         if not lost:
             break

@@ -41,6 +41,7 @@ from planner.core import PlanInputError
 from planner.domain import MIN_BUFFER_MINUTES, PRACTICE_MINUTES_PER_QUESTION, TARGET_RETENTION
 from planner.models import FsrsParameters, ItemKind, ItemStatus, MemoryCard, Plan, PlanItem
 from planner.reviews import REFRESHER_NOTE
+from prepgraph.rows import insert_rows
 
 # Stages a mock interview rehearses (the recruiter screen and the hiring manager chat are
 # conversations, not rounds to practise under time).
@@ -516,35 +517,58 @@ def _title(resolved: Resolved) -> str:
     return target + suffix
 
 
-def _item_rows(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> list[PlanItem]:
+# The columns a schedule item fills; status and completed_at start at their defaults.
+ITEM_FIELDS = (
+    "plan_id",
+    "date",
+    "order",
+    "kind",
+    "concept_id",
+    "concept_slug",
+    "stage",
+    "minutes",
+    "part",
+    "parts",
+    "note",
+)
+
+
+def _write_items(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> None:
+    """Write every item of `schedule` for `plan`, after `first_order`'s per day (a replan
+    keeps the day's done items ahead of the new ones)."""
     concept_ids = dict(
         Concept.objects.filter(
             slug__in={item.concept for _, item in schedule.items() if item.concept}
         ).values_list("slug", "id")
     )
-    return [
-        _item_row(plan, day.date, first_order.get(day.date, 0) + offset, item, concept_ids)
-        for day in schedule.days
-        for offset, item in enumerate(day.items)
-    ]
+    insert_rows(
+        PlanItem,
+        ITEM_FIELDS,
+        (
+            _item_values(plan, day.date, first_order.get(day.date, 0) + offset, item, concept_ids)
+            for day in schedule.days
+            for offset, item in enumerate(day.items)
+        ),
+    )
 
 
-def _item_row(
+def _item_values(
     plan: Plan, when: date, order: int, item: core.Item, concept_ids: dict[str, int]
-) -> PlanItem:
-    """The row of one schedule item (concept ids by slug, looked up in bulk by the caller)."""
-    return PlanItem(
-        plan=plan,
-        date=when,
-        order=order,
-        kind=item.kind,
-        concept_id=concept_ids.get(item.concept) if item.concept else None,
-        concept_slug=item.concept or "",
-        stage=item.stage or "",
-        minutes=item.minutes,
-        part=item.part,
-        parts=item.parts,
-        note=item.note,
+) -> tuple:
+    """ITEM_FIELDS of one schedule item (concept ids by slug, looked up in bulk by the
+    caller)."""
+    return (
+        plan.pk,
+        when,
+        order,
+        item.kind,
+        concept_ids.get(item.concept) if item.concept else None,
+        item.concept or "",
+        item.stage or "",
+        item.minutes,
+        item.part,
+        item.parts,
+        item.note,
     )
 
 
@@ -647,7 +671,7 @@ def create_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) ->
     _store_inputs(plan, resolved.inputs)
     with transaction.atomic():
         plan.save(force_insert=True)
-        PlanItem.objects.bulk_create(_item_rows(plan, schedule, {}))
+        _write_items(plan, schedule, {})
     return plan
 
 
@@ -867,7 +891,7 @@ def replan(
             .values_list("date", "order")
             .order_by("date", "order")
         }
-        PlanItem.objects.bulk_create(_item_rows(plan, schedule, next_order))
+        _write_items(plan, schedule, next_order)
         history = [d for d in plan.summary.get("days", []) if d["date"] < today.isoformat()]
         _store_inputs(plan, resolved.inputs)
         plan.summary = summary_json(schedule) | {
@@ -1008,7 +1032,7 @@ def _rebalance_buffers(
         for offset, item in enumerate(day.items, start=1):
             placed.append(day.date)
             order = last_order.get(day.date, 0) + offset
-            new_rows.append(_item_row(plan, day.date, order, item, concept_ids))
+            new_rows.append(_item_values(plan, day.date, order, item, concept_ids))
         free = day.free_minutes  # what the day has beside its practice and buffer
         for row in practice.get(day.date, []):  # in order: the day's last practice gives way
             keep = max(0, min(row.minutes, free))
@@ -1029,7 +1053,7 @@ def _rebalance_buffers(
         else:
             dropped.append(buffer.pk)
     # At most three writes, however many days changed.
-    PlanItem.objects.bulk_create(new_rows)
+    insert_rows(PlanItem, ITEM_FIELDS, new_rows)
     PlanItem.objects.bulk_update(resized, ["minutes"])
     PlanItem.objects.filter(pk__in=dropped).delete()
     return placed

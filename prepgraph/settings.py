@@ -197,7 +197,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # instead of both passing the check (kb.integrity relies on it).
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # WAL: readers never wait for the writer, and a commit appends to the log with
+    # no fsync of the database (synchronous=NORMAL: a power cut may lose the last
+    # commits, never the file), so two web processes writing plans do not queue on
+    # each other's fsyncs. The journal mode is kept in the file once set.
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+    )
     # A file, not the shared-cache in-memory default: SQLite's shared cache answers
     # "table is locked" at once instead of waiting, which breaks the concurrency tests.
     # One file per process, so two test runs in the same checkout never share it.

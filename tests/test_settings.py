@@ -269,7 +269,21 @@ def test_kept_database_connections_are_health_checked(project):
     assert database(DATABASE_URL=postgres, DB_CONN_MAX_AGE="300")["CONN_HEALTH_CHECKS"] is True
     closed = database(DATABASE_URL=postgres, DB_CONN_MAX_AGE="0")
     assert closed["CONN_MAX_AGE"] == 0 and closed["CONN_HEALTH_CHECKS"] is False
-    assert database()["CONN_HEALTH_CHECKS"] is False  # SQLite: connections are never kept
+    sqlite = database()
+    assert sqlite["CONN_MAX_AGE"] == 60  # SQLite's connections are kept as well
+
+
+@pytest.mark.django_db
+def test_sqlite_databases_are_written_through_a_write_ahead_log():
+    """Readers never wait for a writer and a commit needs no fsync of the database file:
+    two web processes writing plans do not queue behind each other's syncs."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert cursor.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
 
 
 def test_beats_state_file_is_private_to_the_checkout_not_in_the_temp_dir(project, tmp_path):

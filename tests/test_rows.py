@@ -1,0 +1,103 @@
+"""prepgraph.rows.insert_rows writes what bulk_create would, or nothing and says why."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+
+from kb.models import Concept
+from planner.models import ItemStatus, Plan, PlanItem
+from prepgraph.rows import insert_rows
+
+FIELDS = ("plan_id", "date", "order", "kind", "concept_id", "concept_slug", "minutes", "note")
+# Every column but the ids: what bulk_create and insert_rows must write alike.
+COMPARED = [f.attname for f in PlanItem._meta.concrete_fields if f.attname not in ("id", "plan_id")]
+
+
+@pytest.fixture
+def two_plans(db):
+    owner = get_user_model().objects.create_user("ada")
+    interview = datetime(2026, 12, 20, 9, tzinfo=UTC)
+    return [
+        Plan.objects.create(
+            owner=owner,
+            title=f"plan {n}",
+            inputs={},
+            interview_at=interview,
+            timezone="UTC",
+            start_date=date(2026, 12, 1),
+        )
+        for n in (1, 2)
+    ]
+
+
+def rows_of(plan: Plan) -> list[tuple]:
+    return list(plan.items.order_by("date", "order").values_list(*COMPARED))
+
+
+@pytest.mark.django_db
+def test_the_rows_match_what_bulk_create_writes_with_the_defaults_filled_in(small_kb, two_plans):
+    by_orm, by_rows = two_plans
+    concept = Concept.objects.first()
+    values = [
+        (date(2026, 12, 1), 0, "learn", concept.pk, concept.slug, 90, "toward Transformers"),
+        (date(2026, 12, 1), 1, "buffer", None, "", 15, ""),
+        (date(2026, 12, 2), 0, "review", concept.pk, concept.slug, 20, "ünïcode ✓"),
+    ]
+    PlanItem.objects.bulk_create(
+        PlanItem(plan=by_orm, **dict(zip(FIELDS[1:], row, strict=True))) for row in values
+    )
+    assert insert_rows(PlanItem, FIELDS, [(by_rows.pk, *row) for row in values]) == 3
+
+    assert rows_of(by_rows) == rows_of(by_orm)
+    assert {row[-2] for row in rows_of(by_rows)} == {ItemStatus.PENDING}  # the model default
+    # The dates come back as dates: stored in the backend's own date format.
+    assert by_rows.items.filter(date=date(2026, 12, 2)).count() == 1
+
+
+@pytest.mark.django_db
+def test_no_rows_write_nothing(two_plans):
+    assert insert_rows(PlanItem, FIELDS, []) == 0
+    assert not PlanItem.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        (("plan", "date", "order", "kind", "minutes"), "give the foreign key by its id, plan_id"),
+        (("plan_id", "day", "order", "kind", "minutes"), "has no column 'day'"),
+    ],
+)
+def test_a_wrong_field_is_named_and_nothing_is_written(two_plans, fields, message):
+    plan = two_plans[0]
+    with pytest.raises(ValueError, match=message):
+        insert_rows(PlanItem, fields, [(plan.pk, date(2026, 12, 1), 0, "learn", 30)])
+    assert not PlanItem.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("model", "fields", "row", "named"),
+    [
+        # date_joined defaults to timezone.now: one value for every row would be wrong.
+        (get_user_model(), ("username", "password"), ("grace", "!"), "date_joined"),
+        # uid (uuid4) is the first of Plan's; created_at and updated_at are set on save.
+        (Plan, ("title",), ("a plan",), "uid"),
+    ],
+)
+def test_a_field_whose_value_differs_per_row_must_be_given(db, model, fields, row, named):
+    with pytest.raises(ValueError, match=f"{named}: give it, its default is per row"):
+        insert_rows(model, fields, [row])
+    assert not model.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_the_database_refuses_takes_the_whole_transaction_with_it(two_plans):
+    plan = two_plans[0]
+    row = (plan.pk, date(2026, 12, 1), 0, "learn", None, "", 30, "")
+    clash = (plan.pk, date(2026, 12, 1), 0, "review", None, "", 10, "")  # the same slot
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_rows(PlanItem, FIELDS, [row, clash])
+    assert not PlanItem.objects.exists()
