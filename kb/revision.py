@@ -24,6 +24,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
@@ -55,8 +56,39 @@ def current() -> str:
     return stamp().token
 
 
+# Within pinned(): the stamp first read in this context, kept for the rest of it.
+_pinned: ContextVar[list[Stamp | None] | None] = ContextVar("kb_revision_pinned", default=None)
+
+
+@contextmanager
+def pinned() -> Iterator[None]:
+    """Read the token once for the whole block (a request): the first read is kept.
+
+    A plan reads the graph and several things cached with it, each asking for the
+    token: one query each, on PostgreSQL a round trip each. Pinned, the block works on
+    one revision throughout, a consistent view, as a transaction would give. A write to
+    the KB inside the block (bump) drops the kept stamp, so the block sees its own
+    writes.
+    """
+    held = _pinned.set([None])
+    try:
+        yield
+    finally:
+        _pinned.reset(held)
+
+
 def stamp() -> Stamp:
-    """The token and the time it was set (one query); creates the row on first use."""
+    """The token and the time it was set (one query, none again within pinned());
+    creates the row on first use."""
+    kept = _pinned.get()
+    if kept is None:
+        return _stamp()
+    if kept[0] is None:
+        kept[0] = _stamp()
+    return kept[0]
+
+
+def _stamp() -> Stamp:
     row = _read_row()
     if row is None:
         from kb.models import GraphRevision
@@ -140,6 +172,9 @@ def _read_row() -> tuple | None:
 
 def bump() -> None:
     """Give the KB a new revision token (in the caller's transaction)."""
+    kept = _pinned.get()
+    if kept is not None:
+        kept[0] = None  # the block reads its own write next time
     if getattr(_state, "depth", 0):
         _state.dirty = True
         return

@@ -300,7 +300,7 @@ def _relevance(
     """Concept -> value: the best of (track weight x concept weight), explicit targets 1.0;
     and each track's concepts."""
     track_weights = _track_weights(inputs, team)
-    unknown = sorted(set(inputs.tracks) - set(Track.objects.values_list("slug", flat=True)))
+    unknown = sorted(set(inputs.tracks) - set(track_titles())) if inputs.tracks else []
     if unknown:
         slugs = Track.objects.values_list("slug", flat=True)
         raise PlanInputError("tracks", unknown_message("track", unknown, slugs))
@@ -319,6 +319,25 @@ def plan_relevance(plan: Plan) -> dict[str, float]:
     inputs = plan_inputs(plan)
     relevance = relevance_from_tracks(_track_weights(inputs, plan.team))
     return relevance | dict.fromkeys(inputs.targets, 1.0)
+
+
+def track_titles() -> dict[str, str]:
+    """Every track's slug -> title: one query per KB revision. Read only."""
+    return kb_graph.per_revision(
+        "track titles", lambda: dict(Track.objects.values_list("slug", "title"))
+    )
+
+
+def stored_team(slug: str) -> TeamProfile | None:
+    """The team `slug`, None if there is none: one query per KB revision and slug.
+
+    The instance is shared by every plan of the revision: read it, never change it.
+    An unknown slug is kept as False, which per_revision keeps (None it would not).
+    """
+    found = kb_graph.per_revision(
+        ("team", slug), lambda: TeamProfile.objects.filter(slug=slug).first() or False
+    )
+    return found or None
 
 
 def team_must_have(team: TeamProfile | None) -> tuple[str, ...]:
@@ -425,7 +444,7 @@ def resolve(
         )
     team = None
     if inputs.team:
-        team = TeamProfile.objects.filter(slug=inputs.team).first()
+        team = stored_team(inputs.team)
         if team is None:
             slugs = TeamProfile.objects.values_list("slug", flat=True)
             raise PlanInputError("team", unknown_message("team", [inputs.team], slugs))
@@ -630,11 +649,8 @@ def summary_json(schedule: core.Schedule) -> dict[str, Any]:
 def recall_json(summary: core.Summary) -> dict[str, Any]:
     """Forecast recall at the interview: per tier, per track, overall, and per concept.
 
-    A track's group carries its title (one query when there are tracks)."""
-    tracks = [r.name for r in summary.recall if r.kind == "track"]
-    titles: dict[str, str] = {}
-    if tracks:
-        titles = dict(Track.objects.filter(slug__in=tracks).values_list("slug", "title"))
+    A track's group carries its title."""
+    titles = track_titles() if any(r.kind == "track" for r in summary.recall) else {}
     return {
         "target_retention": summary.target_retention,
         "groups": [

@@ -4,14 +4,15 @@ A plan is a hundred or so items written at once. `QuerySet.bulk_create` builds a
 model instance per row and prepares every field of every row through the field's
 conversion chain: about 6 ms a plan here, more than storing it costs the database.
 `insert_rows` takes plain tuples and converts only the fields whose Python value is
-not what the database driver takes as it is (dates on SQLite, for one), then runs
-one `executemany`. What bulk_create does not do either (save signals, `full_clean`)
+not what the database driver takes as it is (dates on SQLite, for one), then writes
+them as multi-row INSERTs. What bulk_create does not do either (save signals, `full_clean`)
 it does not do; constraints are the database's, as for any write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 from django.db import connections, models, router
@@ -31,8 +32,9 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     attname, such as `plan_id`) into `model`'s table; the number of rows written.
 
     A field left out gets its model default, as with bulk_create; the primary key
-    comes from the database. Run it inside the caller's transaction: all rows go in
-    one executemany, all or nothing with the rest of the caller's writes.
+    comes from the database. Run it inside the caller's transaction: the rows go in
+    as few statements as the backend's parameter limit allows, all or nothing with
+    the rest of the caller's writes.
     """
     using = router.db_for_write(model)
     connection = connections[using]
@@ -64,13 +66,17 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     if not prepared:
         return 0
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(meta.db_table),
-        ", ".join(quote(field.column) for field in columns),
-        ", ".join(["%s"] * len(columns)),
+    head = "INSERT INTO {} ({}) VALUES ".format(
+        quote(meta.db_table), ", ".join(quote(field.column) for field in columns)
     )
+    one = "({})".format(", ".join(["%s"] * len(columns)))
+    size = max(1, connection.ops.bulk_batch_size(columns, prepared))
     with connection.cursor() as cursor:
-        cursor.executemany(sql, prepared)
+        # One statement per batch, many rows each: executemany would be one statement
+        # per row, a round trip each on PostgreSQL.
+        for start in range(0, len(prepared), size):
+            batch = prepared[start : start + size]
+            cursor.execute(head + ", ".join([one] * len(batch)), list(chain.from_iterable(batch)))
     return len(prepared)
 
 

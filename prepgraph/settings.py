@@ -164,6 +164,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A view over a rate limit raises Ratelimited; this answers with RATELIMIT_VIEW (a 429).
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # One read of the KB revision token per request, however many cached reads use it.
+    "kb.middleware.pin_revision",
 ]
 
 ROOT_URLCONF = "prepgraph.urls"

@@ -303,8 +303,8 @@ def test_no_precondition_turns_an_error_into_a_304(small_kb, anon, stored):
 # --- queries -----------------------------------------------------------------------------------
 
 # (url, queries the first request per revision makes, anonymous): today's count plus the
-# revision read; a graph endpoint reads it twice (here and in kb.graph), and builds the
-# graph (three queries) on the first request of its process.
+# revision read, once a request (kb.middleware.pin_revision) however many readers ask; a
+# graph endpoint builds the graph (three queries) on the first request of its process.
 COLD = [
     ("/api/v1/concepts/?page_size=200", 4),
     ("/api/v1/concepts/?page_size=200&q=alias&track=t-000&stage=ml-coding", 5),
@@ -313,8 +313,8 @@ COLD = [
     ("/api/v1/tracks/t-000/", 3),
     ("/api/v1/teams/?page_size=200", 6),  # + the must-have topics' prefetch
     ("/api/v1/teams/team-000/", 5),
-    ("/api/v1/graph/learning-path/?targets=c-219", 2),
-    ("/api/v1/graph/subgraph/?root=hub&depth=1", 2),
+    ("/api/v1/graph/learning-path/?targets=c-219", 1),
+    ("/api/v1/graph/subgraph/?root=hub&depth=1", 1),
 ]
 
 

@@ -244,17 +244,17 @@ def test_each_page_costs_a_pinned_number_of_queries(plan, signed_in, django_asse
     services.mark_item(item=first_open(plan), status="done")  # a concept part done
     with django_assert_num_queries(4):  # + the plans, their summed items
         signed_in.get(reverse("planner:plan-list"))
-    with django_assert_num_queries(14):  # + the plan, graph revision, items, stages, relevance,
-        # resources, questions (these three read once per KB revision: kb.graph.per_revision,
-        # with a revision read of their own); the self-tests' questions, concepts, memory cards
+    with django_assert_num_queries(10):  # + the plan, graph revision (read once a request),
+        # items, resources and questions (read once per KB revision: kb.graph.per_revision);
+        # the self-tests' questions, concepts, memory cards
         signed_in.get(reverse("planner:plan", args=[plan.pk]))
-    with django_assert_num_queries(12):  # the same page again: stages, relevance, resources
-        # and questions are kept for the revision (each asks the revision: one read)
+    with django_assert_num_queries(8):  # the same page again: resources and questions are
+        # kept for the revision
         signed_in.get(reverse("planner:plan", args=[plan.pk]))
     with django_assert_num_queries(10):  # + plan; lock, item, update; items for the progress
         signed_in.post(item_url(plan, first_open(plan)), {"status": "done"}, **JSON)
-    with django_assert_num_queries(8):  # + plan, graph revision, learn items, and the
-        # background preset (kept per KB revision: a revision read)
+    with django_assert_num_queries(6):  # + plan, graph revision, learn items, and the
+        # concepts the plan refreshed (the background preset is kept per KB revision)
         signed_in.get(reverse("planner:concept-status"))
     with django_assert_num_queries(4):  # + the preference (none stored), the latest plan's zone
         signed_in.get(reverse("planner:reminder-preferences"))

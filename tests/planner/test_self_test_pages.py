@@ -241,7 +241,7 @@ def test_the_plan_page_costs_the_same_queries_however_many_concepts_are_rated(
         counts.append(len(queries))
         assert "data-self-test" in html
     assert len(concepts[1]) > len(concepts[0]) and long.items.count() > 2 * short.items.count()
-    # Session and user; the plan, graph revision, items, and a revision read for each of the
-    # stages, the relevance, and the resources and questions kept per revision (the payload);
-    # the self-tests' questions, concepts and memory cards.
-    assert counts == [12, 12]
+    # Session and user; the plan, the graph revision (read once a request, however many
+    # things kept per revision the page uses), items; the self-tests' questions, concepts
+    # and memory cards.
+    assert counts == [8, 8]
