@@ -55,13 +55,20 @@ measures it against nx.ancestors of the same targets.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import networkx as nx
 
-from kb.dag import by_position, check_known, known_closure, passed_down_value, walk
+from kb.dag import (
+    ALL_KINDS,
+    by_position,
+    check_known,
+    known_closure,
+    passed_down_value,
+    walk,
+)
 from planner.domain import (
     BUFFER,
     ITEM_KINDS,
@@ -98,6 +105,7 @@ from planner.filling import (
 from planner.memory import Forecast
 from planner.reviews import (
     Forecasts,
+    late_refreshers,
     place_follow_ups,
     place_refreshers,
     plan_forecast,
@@ -150,6 +158,7 @@ __all__ = [
 ]
 
 BUFFER_ROUNDS = 3  # times a plan is rebuilt to turn idle buffers into learning toward a target
+URGENT_ROUNDS = 3  # times refreshers are placed again when one landed after its first use
 FIT_ROUNDS = 5  # times selection is rerun on a smaller budget when sessions lost minutes
 
 
@@ -325,18 +334,39 @@ def _attempt(
     budget = max(0, budget if cap is None else min(budget, cap))
     selection = select(needed, budget, graph, memo.proven)
     order = study_order(needed, selection.kept, selection.toward)
-    refreshed = place_refreshers(days, refresher_order(graph, request, order), graph, warnings)
-    capacity = _capacity(days, share, extra, request.min_session_minutes)
+    refreshers = refresher_order(graph, request, order)
     notes = {
         slug: f"toward {graph.nodes[target].get('title', target)}"[:200]
         for slug, target in selection.toward.items()
     }
     learn = {slug: remaining_minutes(graph, request, slug) for slug in order}
-    finished, unplaced = fill_learning(
-        days, order, learn, capacity, request.min_session_minutes, notes, needed.prerequisites
-    )
+
+    def refresh_and_learn(urgent: Collection[str]):
+        """Days with the mocks, the refreshers and the learning sessions placed."""
+        days, placed = make_days(request), []
+        place_mocks(days, request, placed)
+        refreshed = place_refreshers(days, refreshers, graph, placed, urgent)
+        capacity = _capacity(days, share, extra, request.min_session_minutes)
+        finished, unplaced = fill_learning(
+            days, order, learn, capacity, request.min_session_minutes, notes, needed.prerequisites
+        )
+        return days, placed, refreshed, finished, unplaced
+
+    urgent: set[str] = set()
+    for _ in range(URGENT_ROUNDS):
+        days, warnings, refreshed, finished, unplaced = refresh_and_learn(urgent)
+        late = late_refreshers(days, refreshed, graph)
+        if not late or late.keys() <= urgent:
+            break
+        # The first topics rest on more shaky concepts than two a day refresh in time:
+        # those, and the shaky concepts they rest on (parts before the whole), go first.
+        urgent |= late.keys()
+        urgent |= refreshed.keys() & walk(graph, urgent, upstream=True, kinds=ALL_KINDS).keys()
     if retry_if_lost and not selection.kept.isdisjoint(unplaced):
         return Build(days, selection, finished, unplaced, warnings, Forecasts({}, {}))
+    if late:
+        titles = ", ".join(graph.nodes[s].get("title", s) for s in sorted(late))
+        warnings.append(f"No day before the plan builds on them had room to refresh {titles}")
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]
     priority = review_priority(graph, request, needed, [*learned, *refreshed])

@@ -22,6 +22,7 @@ from fsrs import Card
 
 from planner.domain import (
     FINAL_REVIEW_DAYS,
+    LEARN,
     MAX_PRACTICE_QUESTIONS,
     PRACTICE,
     PRACTICE_MINUTES_PER_QUESTION,
@@ -112,14 +113,20 @@ def refresher_reserve(
 
 
 def place_refreshers(
-    days: list[Day], refreshers: list[str], graph: nx.DiGraph, warnings: list[str]
+    days: list[Day],
+    refreshers: list[str],
+    graph: nx.DiGraph,
+    warnings: list[str],
+    urgent: Collection[str] = (),
 ) -> dict[str, date]:
     """A refresher for each shaky concept the plan leans on, in `refreshers` order, early.
 
     Shaky concepts are on the candidate's record, so the interview will go
     there: each is refreshed before the plan first builds on it, at most two a
     day while that suffices, and in at most REFRESHER_SHARE of the study time,
-    so that a short plan still learns its core topics. Returns the day of each.
+    so that a short plan still learns its core topics. The `urgent` ones (found
+    late_refreshers on a first try: the plan's first topic can rest on a whole
+    stack of shaky concepts) are not held to two a day. Returns the day of each.
     """
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
     budget = int(REFRESHER_SHARE * sum(d.free_minutes for d in study))
@@ -135,7 +142,7 @@ def place_refreshers(
                     d
                     for d in study
                     if d.free_minutes >= minutes
-                    and (per_day is None or placed.get(d.date, 0) < per_day)
+                    and (per_day is None or slug in urgent or placed.get(d.date, 0) < per_day)
                 ),
                 None,
             )
@@ -153,6 +160,30 @@ def place_refreshers(
             "on did not fit and were left out (the last needed)"
         )
     return refreshed
+
+
+def late_refreshers(
+    days: list[Day], refreshed: Mapping[str, date], graph: nx.DiGraph
+) -> dict[str, date]:
+    """Refreshers that land after the plan first builds on them: slug -> the day of that
+    first use (a session learning a concept that rests on it, or the refresher of a shaky
+    concept that does)."""
+    first_learned: dict[str, date] = {}
+    for day in days:
+        for item in day.items:
+            if item.kind == LEARN and item.concept not in first_learned:
+                first_learned[item.concept] = day.date
+    late = {}
+    for slug, when in refreshed.items():
+        uses = [
+            used
+            for dependent in graph.successors(slug)
+            for used in (first_learned.get(dependent), refreshed.get(dependent))
+            if used is not None
+        ]
+        if uses and min(uses) < when:
+            late[slug] = min(uses)
+    return late
 
 
 REVIEW_SLACK_DAYS = 2  # a due review may wait this many days for a day with room

@@ -446,6 +446,24 @@ def test_rules_hold_on_random_plans(case):
             if day not in window:
                 assert all(d.date in mock_days or d.available_minutes < length for d in window)
 
+    # Rule 6b: a refresher comes no later than the day the plan first builds on it (a
+    # session learning a concept resting on it, or a shaky concept's refresher), unless
+    # the plan warns that no day before had room.
+    first_session = {}
+    for day, item in schedule.items():
+        if item.kind == "learn":
+            first_session.setdefault(item.concept, day.date)
+    first_refresher = {}
+    for day, item in schedule.items():
+        if item.note == reviews.REFRESHER_NOTE:
+            first_refresher.setdefault(item.concept, day.date)
+    late_warning = next((w for w in schedule.summary.warnings if "had room to refresh" in w), "")
+    for slug, when in first_refresher.items():
+        uses = [first_session.get(d) or first_refresher.get(d) for d in graph.successors(slug)]
+        uses = [used for used in uses if used is not None]
+        if uses and min(uses) < when:
+            assert graph.nodes[slug].get("title", slug) in late_warning, (slug, when, uses)
+
     # Rule 7: sessions sum to the concept's time; none below the minimum but the last.
     sessions: dict[str, list[int]] = {}
     for _, item in schedule.items():
@@ -1101,6 +1119,31 @@ def test_the_parts_are_refreshed_before_the_whole_and_shaky_parts_of_shaky_topic
     assert [concept for _, concept in refreshers] == ["attn", "tfm"]
     learned_bert = learned_days(schedule)["bert"]
     assert all(day <= learned_bert for day, _ in refreshers)
+
+
+def test_a_first_topic_on_a_stack_of_shaky_concepts_waits_for_all_their_refreshers():
+    # The plan's first topic rests on five shaky concepts, one on another: two refreshers a
+    # day would leave three until after it is learned. All come first, the parts first.
+    graph = dag(
+        "tok>emb", "emb>attn", "norm>attn", "attn>tfm", "tfm>mem", "mem>zero",
+        hours=dict.fromkeys(["tok", "emb", "norm", "attn", "tfm"], 1.0) | {"mem": 2.0, "zero": 2.0},
+    )  # fmt: skip
+    req = request(
+        relevance={"zero": 1.0, "mem": 0.9},
+        shaky=frozenset({"tok", "emb", "norm", "attn", "tfm"}),
+        minutes_by_weekday=(120,) * 7,
+    )
+    schedule = build_schedule(graph, req)
+    refreshers = [(d.date, i.concept) for d, i in schedule.items() if i.note == "shaky: refresh"]
+    assert {concept for _, concept in refreshers} == {"tok", "emb", "norm", "attn", "tfm"}
+    order = [concept for _, concept in refreshers]
+    assert order.index("tok") < order.index("emb") < order.index("attn") < order.index("tfm")
+    assert order.index("norm") < order.index("attn")
+    first_mem = min(d.date for d, i in schedule.items() if i.kind == "learn" and i.concept == "mem")
+    assert all(day <= first_mem for day, _ in refreshers)
+    assert not any("had room to refresh" in w for w in schedule.summary.warnings)
+    # Two a day would leave the Transformer's for Wednesday: here all five come first.
+    assert sum(day == MONDAY for day, _ in refreshers) > reviews.REFRESHERS_PER_DAY
 
 
 def test_a_due_review_waits_for_the_first_day_with_room_only_as_long_as_its_slack():
