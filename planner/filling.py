@@ -140,7 +140,7 @@ def learning_capacity(
     for day in days:
         if day.interview_day:
             continue
-        shared = int(day.free_minutes * (1 - review_share))
+        shared = round(day.free_minutes * (1 - review_share))
         capacity[day.date] = max(shared, min(day.free_minutes, min_session))
     study = [day.date for day in days if not day.interview_day and day.available_minutes > 0]
     if len(study) >= CONSOLIDATION_AFTER_DAYS:

@@ -679,6 +679,26 @@ def test_no_idle_buffer_is_left_while_a_cut_topic_would_fit_in_the_buffers(case)
             assert not (when > ready and needs <= minutes), (cut, when)
 
 
+def test_a_half_minute_of_review_share_does_not_cost_a_topic():
+    # Hypothesis found it: learning 6 h toward the only topic (1 h) left a day's hour idle
+    # while the budget came to 419 minutes of the 420 both need, because each 90-minute
+    # day gave learning int(67.5) = 67 minutes. Rounded, the topic fits in the idle hour.
+    graph = dag("prep>topic", hours={"prep": 6.0, "topic": 1.0})
+    sunday = date(2026, 3, 1)
+    req = request(
+        start=sunday,
+        interview=sunday + timedelta(days=17),
+        minutes_by_weekday=(60, 20, 60, 90, 60, 0, 0),
+        relevance={"topic": 0.2},
+        review_share=0.25,
+        min_session_minutes=30,
+        mocks=(MockStage(stage="coding", title="coding", minutes=45),),
+    )
+    schedule = build_schedule(graph, req)
+    assert schedule.summary.learned == ["prep", "topic"]
+    assert not [b for _, b in schedule.items() if b.kind == "buffer" and b.minutes >= 30]
+
+
 def test_a_day_passed_over_for_a_long_concept_still_learns_a_shorter_one():
     # Saturday has an hour, Sunday four: the 3.5 h topic starts whole on Sunday rather
     # than as a sliver on Saturday, and the 1 h topic takes Saturday instead of a buffer.
