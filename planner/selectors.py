@@ -106,8 +106,11 @@ def plan_page(plan: Plan) -> PlanPage:
         if item["kind"] != ItemKind.BUFFER and item["status"] == ItemStatus.PENDING
     )
     tests = self_tests(plan, (item["concept"] for item in _rated_items(days)))
+    # The team's must-haves, marked where they are learned: what to be surest of.
+    must = set(services.team_must_have(plan.team))
     for item in _rated_items(days):
         item["self_test"] = tests.get(item["concept"])
+        item["must_have"] = item["kind"] == ItemKind.LEARN and item["concept"] in must
     return PlanPage(
         plan=plan,
         payload=payload,

@@ -631,3 +631,26 @@ def test_the_chart_marks_today_and_labels_its_axes():
     assert chart.bars[0].done_height == chart.bars[0].planned_height > 0
     assert chart.bars[3].past and chart.bars[3].done_height == 0
     assert chart.bars[0].label == "Mon 30 Nov: 90 of 90 min done"
+
+
+# --- must-have topics -------------------------------------------------------------------------
+
+
+def test_the_teams_must_have_topics_are_marked_where_they_are_learned(small_kb, ada, client):
+    from kb.models import Concept, TeamProfile
+
+    transformer = Concept.objects.get(slug="transformer")
+    TeamProfile.objects.get(slug="llm-research").must_have.add(transformer)
+    plan = make_plan(ada, days=14)
+    client.force_login(ada)
+    html = client.get(reverse("planner:plan", args=[plan.pk])).content.decode()
+    items = re.findall(r'<li class="item kind-(\w+)" id="item-(\d+)".*?</li>', html, re.S)
+    tagged = []
+    for kind, item_id in items:
+        body = html.split(f'id="item-{item_id}"')[1].split("</li>")[0]
+        if 'class="tag must-have"' in body:
+            tagged.append((kind, PlanItem.objects.get(pk=item_id).concept_slug))
+    sessions = plan.items.filter(kind="learn", concept_slug="transformer").count()
+    assert sessions and plan.items.filter(kind="review", concept_slug="transformer").exists()
+    # Every session learning it, and nothing else: not its reviews, not other topics.
+    assert tagged == [("learn", "transformer")] * sessions
