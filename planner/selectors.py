@@ -98,13 +98,15 @@ def plan_page(plan: Plan) -> PlanPage:
     upcoming = [day for day in days if day["day"] > today]
     past = [day for day in days if day["day"] < today and day["items"]]
     replanned_from = _replanned_from(plan)
-    open_before = sum(  # work a replan rescheduled is not "still open"
-        1
-        for day in past
-        if replanned_from is None or day["day"] >= replanned_from
-        for item in day["items"]
-        if item["kind"] != ItemKind.BUFFER and item["status"] == ItemStatus.PENDING
-    )
+    open_before = 0
+    for day in past:
+        for item in day["items"]:
+            if item["kind"] == ItemKind.BUFFER or item["status"] != ItemStatus.PENDING:
+                continue
+            if replanned_from is not None and day["day"] < replanned_from:
+                item["rescheduled"] = True  # the replan planned this work again: not open
+            else:
+                open_before += 1
     tests = self_tests(plan, (item["concept"] for item in _rated_items(days)))
     # The team's must-haves, marked where they are learned: what to be surest of.
     must = set(services.team_must_have(plan.team))

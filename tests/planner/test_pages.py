@@ -221,6 +221,16 @@ def test_a_plan_behind_schedule_says_how_far_and_offers_a_replan(small_kb, signe
     html = signed_in.get(reverse("planner:plan", args=[plan.pk])).content.decode()
     assert "done (0%), on track" in html and "still open" not in html
     assert "missed before the last replan were rescheduled" in html
+    # Each missed item says the replan planned it again, rather than "to do" twice over.
+    missed = plan.items.filter(date__lt=services.local_today(TZ), status="pending")
+    missed = missed.exclude(kind="buffer")
+    assert missed.exists()
+    for item in missed:
+        body = html.split(f'id="item-{item.pk}"')[1].split("</li>")[0]
+        assert "data-rescheduled" in body and "Rescheduled by the replan" in body
+    for item in plan.items.filter(date__gte=services.local_today(TZ), status="pending")[:5]:
+        body = html.split(f'id="item-{item.pk}"')[1].split("</li>")[0]
+        assert "Rescheduled" not in body and "To do" in body
 
 
 def test_the_plan_page_costs_the_same_queries_for_a_short_or_long_plan(small_kb, client, ada):

@@ -53,7 +53,10 @@
     var status = answer.item.status;
     item.setAttribute("data-status", status);
     var label = item.querySelector("[data-status-label]");
-    if (label) { label.textContent = LABELS[status] || status; }
+    if (label) {
+      var moved = status === "pending" && item.hasAttribute("data-rescheduled");
+      label.textContent = moved ? "Rescheduled by the replan" : (LABELS[status] || status);
+    }
     var body = document.getElementById("progress-body");
     if (body && answer.progress && answer.progress.html) {
       body.innerHTML = answer.progress.html;
