@@ -28,9 +28,10 @@ How a plan is made
    interview is cut; the order being topological, the placed part stays
    closed under prerequisites. A concept begun before a replan (`progress`)
    gets only the minutes it still needs, in sessions numbered after the
-   ones done.
-6. Follow-ups (planner.reviews): refreshers of shaky concepts come first,
-   before learning takes the days; then practice, spaced reviews and final
+   ones done. The refreshers of the shaky concepts a concept rests on go in
+   just before its first session, parts before the whole.
+6. Follow-ups (planner.reviews): the refreshers of shaky topics nothing
+   learned rests on go early; then practice, spaced reviews and final
    reviews of the most relevant concepts go into the time left; the rest of
    each day becomes a buffer. A buffer that could hold a cut target's
    missing prerequisites goes back to learning.
@@ -55,14 +56,13 @@ measures it against nx.ancestors of the same targets.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import networkx as nx
 
 from kb.dag import (
-    ALL_KINDS,
     by_position,
     check_known,
     known_closure,
@@ -105,12 +105,11 @@ from planner.filling import (
 from planner.memory import Forecast
 from planner.reviews import (
     Forecasts,
-    late_refreshers,
     place_follow_ups,
     place_refreshers,
     plan_forecast,
     practice_minutes,
-    refresher_order,
+    refresher_plan,
     refresher_reserve,
     review_minutes,
 )
@@ -158,7 +157,6 @@ __all__ = [
 ]
 
 BUFFER_ROUNDS = 3  # times a plan is rebuilt to turn idle buffers into learning toward a target
-URGENT_ROUNDS = 3  # times refreshers are placed again when one landed after its first use
 FIT_ROUNDS = 5  # times selection is rerun on a smaller budget when sessions lost minutes
 
 
@@ -334,39 +332,25 @@ def _attempt(
     budget = max(0, budget if cap is None else min(budget, cap))
     selection = select(needed, budget, graph, memo.proven)
     order = study_order(needed, selection.kept, selection.toward)
-    refreshers = refresher_order(graph, request, order)
     notes = {
         slug: f"toward {graph.nodes[target].get('title', target)}"[:200]
         for slug, target in selection.toward.items()
     }
     learn = {slug: remaining_minutes(graph, request, slug) for slug in order}
-
-    def refresh_and_learn(urgent: Collection[str]):
-        """Days with the mocks, the refreshers and the learning sessions placed."""
-        days, placed = make_days(request), []
-        place_mocks(days, request, placed)
-        refreshed = place_refreshers(days, refreshers, graph, placed, urgent)
-        capacity = _capacity(days, share, extra, request.min_session_minutes)
-        finished, unplaced = fill_learning(
-            days, order, learn, capacity, request.min_session_minutes, notes, needed.prerequisites
-        )
-        return days, placed, refreshed, finished, unplaced
-
-    urgent: set[str] = set()
-    for _ in range(URGENT_ROUNDS):
-        days, warnings, refreshed, finished, unplaced = refresh_and_learn(urgent)
-        late = late_refreshers(days, refreshed, graph)
-        if not late or late.keys() <= urgent:
-            break
-        # The first topics rest on more shaky concepts than two a day refresh in time:
-        # those, and the shaky concepts they rest on (parts before the whole), go first.
-        urgent |= late.keys()
-        urgent |= refreshed.keys() & walk(graph, urgent, upstream=True, kinds=ALL_KINDS).keys()
+    refreshers = refresher_plan(days, request, graph, order)
+    finished, unplaced = fill_learning(
+        days,
+        order,
+        learn,
+        capacity,
+        request.min_session_minutes,
+        notes,
+        needed.prerequisites,
+        refreshers,
+    )
     if retry_if_lost and not selection.kept.isdisjoint(unplaced):
         return Build(days, selection, finished, unplaced, warnings, Forecasts({}, {}))
-    if late:
-        titles = ", ".join(graph.nodes[s].get("title", s) for s in sorted(late))
-        warnings.append(f"No day before the plan builds on them had room to refresh {titles}")
+    refreshed = place_refreshers(days, refreshers, graph, warnings)
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]
     priority = review_priority(graph, request, needed, [*learned, *refreshed])
@@ -403,9 +387,9 @@ def _fitting_attempt(
     concept finds no room, the budget shrinks by what was lost and selection
     runs again, so what is chosen is the best that the days can really hold.
     """
-    for round in range(FIT_ROUNDS):
+    for attempt in range(FIT_ROUNDS):
         build = _attempt(
-            graph, request, needed, memo, share, extra, cap, retry_if_lost=round < FIT_ROUNDS - 1
+            graph, request, needed, memo, share, extra, cap, retry_if_lost=attempt < FIT_ROUNDS - 1
         )
         lost = [slug for slug in build.unplaced if slug in build.selection.kept]
         if not lost:

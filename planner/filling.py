@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import networkx as nx
@@ -153,6 +154,38 @@ def usable_minutes(capacity: Mapping[date, int], min_session: int) -> int:
     return sum(minutes for minutes in capacity.values() if minutes >= min(min_session, 30))
 
 
+@dataclass
+class Refreshers:
+    """Refreshers of shaky concepts, placed by the fill just before the first session that
+    builds on them: on that session's day, or the day before it when that one is full.
+
+    Placed ahead of the learning, two a day in the order the plan needs them, they
+    made walls of refreshers in the first days and still came late: with a stack of
+    shaky concepts under the first topic, the Transformer's was refreshed on Thursday
+    for a topic learned on Monday. Placed by the fill they come when needed, parts
+    before the whole, and the learning waits for them.
+    """
+
+    minutes: Mapping[str, int]  # refresher -> its minutes
+    needs: Mapping[str, Sequence[str]]  # concept -> the refreshers due before it, parts first
+    budget: int  # the minutes refreshers may take in all (REFRESHER_SHARE of the study time)
+    note: str  # an Item's note that says it is a refresher
+    order: Sequence[str] = ()  # every refresher, in the order the plan needs them
+    placed: dict[str, date] = field(default_factory=dict)
+    dropped: list[str] = field(default_factory=list)  # over the budget, or no day had room
+
+    def refreshed_by(self, slug: str) -> date | None:
+        """The day the last refresher `slug` needs is placed on, None if it needs none."""
+        return max(
+            (self.placed[r] for r in self.needs.get(slug, ()) if r in self.placed), default=None
+        )
+
+    def due(self, slug: str) -> list[str]:
+        return [
+            r for r in self.needs.get(slug, ()) if r not in self.placed and r not in self.dropped
+        ]
+
+
 def fill_learning(
     days: list[Day],
     order: list[str],
@@ -161,6 +194,7 @@ def fill_learning(
     min_session: int,
     notes: Mapping[str, str] | None = None,
     prerequisites: Mapping[str, Sequence[str]] | None = None,
+    refreshers: Refreshers | None = None,
 ) -> tuple[dict[str, date], list[str]]:
     """Place `order` into the days; return each placed concept's last day and the unplaced.
 
@@ -170,6 +204,7 @@ def fill_learning(
     over so that a long concept starts whole the next day (_sliver) is not lost:
     with `prerequisites` (the plan's, within `order`), a later concept that fits
     in it whole, and whose prerequisites are learned by then, is learned there.
+    With `refreshers`, those a concept needs are placed just before its first session.
     """
     study = [day for day in days if not day.interview_day]
     reserve = {day.date: day.free_minutes - capacity[day.date] for day in study}
@@ -178,8 +213,23 @@ def fill_learning(
     index = 0
     for position, slug in enumerate(order):
         remaining = minutes[slug]
-        earlier = _earlier_day(
-            slug, remaining, passed_over, study, capacity, finished, prerequisites
+        due = refreshers.due(slug) if refreshers is not None else []
+        if due:
+            assert refreshers is not None
+            index = _refresh(refreshers, due, study, capacity, index)
+        earlier = (
+            None
+            if due
+            else _earlier_day(
+                slug,
+                remaining,
+                passed_over,
+                study,
+                capacity,
+                finished,
+                prerequisites,
+                refreshers.refreshed_by(slug) if refreshers is not None else None,
+            )
         )
         if earlier is not None:
             capacity[earlier.date] -= remaining
@@ -255,6 +305,31 @@ def continue_parts(days: list[Day], request: PlanRequest, graph: nx.DiGraph) -> 
             item.note = f"{item.note}; {note}" if item.note else note
 
 
+def _refresh(
+    refreshers: Refreshers, due: list[str], study: list[Day], capacity: dict[date, int], index: int
+) -> int:
+    """Place the `due` refreshers from study day `index` on, each on the first day whose
+    learning time holds it; the day the concept needing them may start on."""
+    for slug in due:
+        minutes = refreshers.minutes[slug]
+        if minutes > refreshers.budget:
+            refreshers.dropped.append(slug)
+            continue
+        found = next(
+            (k for k in range(index, len(study)) if capacity[study[k].date] >= minutes), None
+        )
+        if found is None:
+            refreshers.dropped.append(slug)
+            continue
+        day = study[found]
+        capacity[day.date] -= minutes
+        day.items.append(Item(REVIEW, minutes, concept=slug, note=refreshers.note))
+        refreshers.placed[slug] = day.date
+        refreshers.budget -= minutes
+        index = found
+    return index
+
+
 def _earlier_day(
     slug: str,
     remaining: int,
@@ -263,13 +338,17 @@ def _earlier_day(
     capacity: Mapping[date, int],
     finished: Mapping[str, date],
     prerequisites: Mapping[str, Sequence[str]] | None,
+    not_before: date | None = None,
 ) -> Day | None:
     """The first day _sliver passed over that holds `slug` whole, its prerequisites learned
-    by then (earlier, or earlier that day); None without `prerequisites`."""
+    by then (earlier, or earlier that day) and not before `not_before` (its refreshers);
+    None without `prerequisites`."""
     if prerequisites is None:
         return None
     for index in passed_over:
         day = study[index]
+        if not_before is not None and day.date < not_before:
+            continue
         if capacity[day.date] >= remaining and all(
             p in finished and finished[p] <= day.date for p in prerequisites.get(slug, ())
         ):

@@ -22,7 +22,6 @@ from fsrs import Card
 
 from planner.domain import (
     FINAL_REVIEW_DAYS,
-    LEARN,
     MAX_PRACTICE_QUESTIONS,
     PRACTICE,
     PRACTICE_MINUTES_PER_QUESTION,
@@ -31,6 +30,7 @@ from planner.domain import (
     Item,
     PlanRequest,
 )
+from planner.filling import Refreshers
 from planner.memory import Forecast
 from planner.selection import learn_minutes
 
@@ -112,78 +112,83 @@ def refresher_reserve(
     return reserve
 
 
-def place_refreshers(
-    days: list[Day],
-    refreshers: list[str],
-    graph: nx.DiGraph,
-    warnings: list[str],
-    urgent: Collection[str] = (),
-) -> dict[str, date]:
-    """A refresher for each shaky concept the plan leans on, in `refreshers` order, early.
-
-    Shaky concepts are on the candidate's record, so the interview will go
-    there: each is refreshed before the plan first builds on it, at most two a
-    day while that suffices, and in at most REFRESHER_SHARE of the study time,
-    so that a short plan still learns its core topics. The `urgent` ones (found
-    late_refreshers on a first try: the plan's first topic can rest on a whole
-    stack of shaky concepts) are not held to two a day. Returns the day of each.
-    """
+def refresher_plan(
+    days: list[Day], request: PlanRequest, graph: nx.DiGraph, order: list[str]
+) -> Refreshers:
+    """The refreshers of the shaky concepts this plan leans on (refresher_order), for the
+    fill to place just before the first session that builds on each (filling.Refreshers),
+    within REFRESHER_SHARE of the study time so that a short plan still learns its core
+    topics. A concept needs the refreshers of the shaky concepts it rests on directly and
+    of the shaky concepts those rest on: the parts before the whole."""
+    wanted = refresher_order(graph, request, order)
+    rank = {slug: index for index, slug in enumerate(wanted)}
+    position = {slug: graph.nodes[slug]["position"] for slug in wanted}
+    needs: dict[str, list[str]] = {}
+    for slug in order:
+        found = {p for p in graph.predecessors(slug) if p in rank}
+        stack = list(found)
+        while stack:
+            for part in graph.predecessors(stack.pop()):
+                if part in rank and part not in found:
+                    found.add(part)
+                    stack.append(part)
+        if found:
+            needs[slug] = sorted(found, key=lambda r: (position[r], rank[r]))
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
-    budget = int(REFRESHER_SHARE * sum(d.free_minutes for d in study))
-    refreshed: dict[str, date] = {}
-    waiting = list(refreshers)
+    return Refreshers(
+        minutes={slug: refresher_minutes(graph, slug) for slug in wanted},
+        needs=needs,
+        budget=int(REFRESHER_SHARE * sum(d.free_minutes for d in study)),
+        note=REFRESHER_NOTE,
+        order=wanted,
+    )
+
+
+def place_refreshers(
+    days: list[Day], refreshers: Refreshers, graph: nx.DiGraph, warnings: list[str]
+) -> dict[str, date]:
+    """After the fill: refresh the shaky concepts it placed no refresher for (shaky topics
+    nothing learned rests on) early, at most two a day while that suffices, within what is
+    left of the refreshers' share. Returns the day of every refresher."""
+    study = [d for d in days if not d.interview_day and d.available_minutes > 0]
+    waiting = [
+        slug
+        for slug in refreshers.order
+        if slug not in refreshers.placed and slug not in refreshers.dropped
+    ]
+    counts: dict[date, int] = {}
+    for when in refreshers.placed.values():
+        counts[when] = counts.get(when, 0) + 1
     for per_day in (REFRESHERS_PER_DAY, None):
-        placed: dict[date, int] = {}
         left = []
         for slug in waiting:
-            minutes = refresher_minutes(graph, slug)
+            minutes = refreshers.minutes[slug]
             day = next(
                 (
                     d
                     for d in study
                     if d.free_minutes >= minutes
-                    and (per_day is None or slug in urgent or placed.get(d.date, 0) < per_day)
+                    and (per_day is None or counts.get(d.date, 0) < per_day)
                 ),
                 None,
             )
-            if day is None or minutes > budget:
+            if day is None or minutes > refreshers.budget:
                 left.append(slug)
                 continue
-            day.items.append(Item(REVIEW, minutes, concept=slug, note=REFRESHER_NOTE))
-            placed[day.date] = placed.get(day.date, 0) + 1
-            refreshed[slug] = day.date
-            budget -= minutes
+            day.items.append(Item(REVIEW, minutes, concept=slug, note=refreshers.note))
+            counts[day.date] = counts.get(day.date, 0) + 1
+            refreshers.placed[slug] = day.date
+            refreshers.budget -= minutes
         waiting = left
-    if waiting:
+    missing = [*refreshers.dropped, *waiting]
+    if missing:
+        titles = [graph.nodes[slug].get("title", slug) for slug in missing]
+        named = ", ".join(titles[:5]) + (f" and {len(titles) - 5} more" if len(titles) > 5 else "")
         warnings.append(
-            f"{len(waiting)} of {len(refreshers)} refreshers of shaky concepts the plan builds "
-            "on did not fit and were left out (the last needed)"
+            f"{len(missing)} of {len(refreshers.order)} shaky concepts the plan builds on are "
+            f"not refreshed: no room left for refreshers ({named})"
         )
-    return refreshed
-
-
-def late_refreshers(
-    days: list[Day], refreshed: Mapping[str, date], graph: nx.DiGraph
-) -> dict[str, date]:
-    """Refreshers that land after the plan first builds on them: slug -> the day of that
-    first use (a session learning a concept that rests on it, or the refresher of a shaky
-    concept that does)."""
-    first_learned: dict[str, date] = {}
-    for day in days:
-        for item in day.items:
-            if item.kind == LEARN and item.concept not in first_learned:
-                first_learned[item.concept] = day.date
-    late = {}
-    for slug, when in refreshed.items():
-        uses = [
-            used
-            for dependent in graph.successors(slug)
-            for used in (first_learned.get(dependent), refreshed.get(dependent))
-            if used is not None
-        ]
-        if uses and min(uses) < when:
-            late[slug] = min(uses)
-    return late
+    return refreshers.placed
 
 
 REVIEW_SLACK_DAYS = 2  # a due review may wait this many days for a day with room
