@@ -95,6 +95,10 @@ def current_graph() -> nx.DiGraph:
     """The graph at the current KB revision, frozen, built at most once per revision."""
     global _cache
     token = revision.current()
+    if _cache is not None and _cache[0] != token:
+        # The cache may be newer than a token pinned earlier in this request: ask again
+        # rather than build an old revision's graph from today's rows over it.
+        token = revision.current(fresh=True)
     with _cache_lock:
         if _cache is not None and _cache[0] == token:
             return _cache[1]

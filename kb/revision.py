@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -51,13 +51,16 @@ class Stamp(NamedTuple):
 _last: tuple[tuple, Stamp] | None = None
 
 
-def current() -> str:
-    """The token as stored now (one query); creates the row on first use."""
-    return stamp().token
+def current(*, fresh: bool = False) -> str:
+    """The token as stored now (one query); creates the row on first use (see stamp)."""
+    return stamp(fresh=fresh).token
 
 
-# Within pinned(): the stamp first read in this context, kept for the rest of it.
-_pinned: ContextVar[list[Stamp | None] | None] = ContextVar("kb_revision_pinned", default=None)
+# Within pinned(): the stamp first read in this context, kept for the rest of it; _WRITTEN
+# once the block wrote to the KB: from then on every read asks (the write's transaction may
+# yet be rolled back, and a token read inside it must not outlive it).
+_WRITTEN = object()
+_pinned: ContextVar[list[Any] | None] = ContextVar("kb_revision_pinned", default=None)
 
 
 @contextmanager
@@ -65,11 +68,15 @@ def pinned() -> Iterator[None]:
     """Read the token once for the whole block (a request): the first read is kept.
 
     A plan reads the graph and several things cached with it, each asking for the
-    token: one query each, on PostgreSQL a round trip each. Pinned, the block works on
-    one revision throughout, a consistent view, as a transaction would give. A write to
-    the KB inside the block (bump) drops the kept stamp, so the block sees its own
-    writes.
+    token: one query each, on PostgreSQL a round trip each. Pinned, the block asks the
+    database once. After a write to the KB inside the block (bump) every read asks
+    again, so the block sees its own writes and never keeps a token a rollback undoes;
+    a cache holding another token than the kept one reads it again (stamp(fresh=True)):
+    another process may have written since.
     """
+    if _pinned.get() is not None:  # nested: the outer block's pin holds
+        yield
+        return
     held = _pinned.set([None])
     try:
         yield
@@ -77,13 +84,16 @@ def pinned() -> Iterator[None]:
         _pinned.reset(held)
 
 
-def stamp() -> Stamp:
+def stamp(*, fresh: bool = False) -> Stamp:
     """The token and the time it was set (one query, none again within pinned());
-    creates the row on first use."""
+    creates the row on first use.
+
+    `fresh` reads it again and keeps what it reads.
+    """
     kept = _pinned.get()
-    if kept is None:
+    if kept is None or kept == [_WRITTEN]:
         return _stamp()
-    if kept[0] is None:
+    if kept[0] is None or fresh:
         kept[0] = _stamp()
     return kept[0]
 
@@ -174,7 +184,7 @@ def bump() -> None:
     """Give the KB a new revision token (in the caller's transaction)."""
     kept = _pinned.get()
     if kept is not None:
-        kept[0] = None  # the block reads its own write next time
+        kept[0] = _WRITTEN  # the block reads its own writes, and asks every time from now
     if getattr(_state, "depth", 0):
         _state.dirty = True
         return

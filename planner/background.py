@@ -50,19 +50,18 @@ def assume(graph: nx.DiGraph, **options: Any) -> Assumptions:
 
 def load_preset(slug: str) -> Preset:
     """The stored background `slug`; PlanInputError naming the field and the choices if none."""
-    # One query per KB revision and process; an unknown slug is kept as False (not None,
-    # which per_revision would build again) and answered with the choices each time.
-    found = kb_graph.per_revision(("preset", slug), lambda: _stored_preset(slug) or False)
-    if found:
+    # Every preset in one read per KB revision and process (a handful of rows): an
+    # unknown slug is remembered by nothing, and answered with the choices each time.
+    found = kb_graph.per_revision("presets by slug", _stored_presets).get(slug)
+    if found is not None:
         return found
     choices = list(Background.objects.order_by("slug").values_list("slug", flat=True))
     hint = f"one of: {', '.join(choices)}" if choices else "none are stored (import some)"
     raise PlanInputError("background", f"unknown background {slug!r}; {hint}")
 
 
-def _stored_preset(slug: str) -> Preset | None:
-    row = backgrounds_with_concepts().filter(slug=slug).first()
-    return preset_of(row) if row is not None else None
+def _stored_presets() -> dict[str, Preset]:
+    return {row.slug: preset_of(row) for row in backgrounds_with_concepts()}
 
 
 def for_inputs(inputs: PlanInputs, relevance: Mapping[str, float]) -> Assumptions:

@@ -141,7 +141,9 @@ def learning_capacity(
     for day in days:
         if day.interview_day:
             continue
-        shared = round(day.free_minutes * (1 - review_share))
+        # Half a minute up (not round()'s half to even): floored, 90-minute days gave 67
+        # each and a plan came a minute short of a topic that fitted its idle hour.
+        shared = math.floor(day.free_minutes * (1 - review_share) + 0.5)
         capacity[day.date] = max(shared, min(day.free_minutes, min_session))
     study = [day.date for day in days if not day.interview_day and day.available_minutes > 0]
     if len(study) >= CONSOLIDATION_AFTER_DAYS:

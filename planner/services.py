@@ -329,15 +329,15 @@ def track_titles() -> dict[str, str]:
 
 
 def stored_team(slug: str) -> TeamProfile | None:
-    """The team `slug`, None if there is none: one query per KB revision and slug.
+    """The team `slug`, None if there is none: one query per KB revision for all teams (a
+    few dozen rows), so unknown slugs cost nothing to remember.
 
     The instance is shared by every plan of the revision: read it, never change it.
-    An unknown slug is kept as False, which per_revision keeps (None it would not).
     """
-    found = kb_graph.per_revision(
-        ("team", slug), lambda: TeamProfile.objects.filter(slug=slug).first() or False
+    teams = kb_graph.per_revision(
+        "teams by slug", lambda: {team.slug: team for team in TeamProfile.objects.all()}
     )
-    return found or None
+    return teams.get(slug)
 
 
 def team_must_have(team: TeamProfile | None) -> tuple[str, ...]:

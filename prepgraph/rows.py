@@ -13,18 +13,25 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import chain
-from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 
-# Fields whose values the drivers (sqlite3, psycopg) take as they are, for non-None values
-# of the field's own Python type: no per-value conversion needed.
-_AS_IS = (
-    models.IntegerField,
-    models.CharField,
-    models.TextField,
-    models.BooleanField,
-)
+# Fields (these classes exactly: a subclass may convert in its own way) whose values the
+# drivers (sqlite3, psycopg) take as they are when of the plain Python type below; any
+# other value (67.5 for an IntegerField, a lazy string) goes through the field, as with
+# bulk_create.
+_AS_IS: dict[type[models.Field], type] = {
+    models.IntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.SmallIntegerField: int,
+    models.BigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.CharField: str,
+    models.TextField: str,
+    models.BooleanField: bool,
+}
 
 
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]) -> int:
@@ -45,20 +52,25 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         for field in meta.concrete_fields
         if not field.primary_key and field.attname not in given
     ]
+    for field in [*given.values(), *defaults]:
+        if getattr(field, "generated", False) or field.db_default is not models.NOT_PROVIDED:
+            # The database computes these; bulk_create leaves them out too.
+            raise ValueError(f"{meta.label}.{field.name}: the database sets it, not supported")
     for field in defaults:
         per_row = field.has_default() and callable(field.default)
         if per_row or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             # A value per row (uuid4, now): the caller gives it in `fields`.
             raise ValueError(f"{meta.label}.{field.name}: give it, its default is per row")
     columns = [*given.values(), *defaults]
-    convert = [
-        None if _passes_as_is(field) else _converter(field, connection) for field in given.values()
-    ]
+    plain = [_plain_type(field) for field in given.values()]
     fixed = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaults)
+    fields_given = list(given.values())
     prepared = [
         tuple(
-            value if how is None or value is None else how(value)
-            for value, how in zip(row, convert, strict=True)
+            value
+            if value is None or type(value) is kind
+            else field.get_db_prep_save(value, connection)
+            for value, kind, field in zip(row, plain, fields_given, strict=True)
         )
         + fixed
         for row in rows
@@ -71,7 +83,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     )
     one = "({})".format(", ".join(["%s"] * len(columns)))
     size = max(1, connection.ops.bulk_batch_size(columns, prepared))
-    with connection.cursor() as cursor:
+    # All batches or none, as bulk_create (no savepoint: free inside the caller's block).
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         # One statement per batch, many rows each: executemany would be one statement
         # per row, a round trip each on PostgreSQL.
         for start in range(0, len(prepared), size):
@@ -89,14 +102,8 @@ def _field(meta, name: str) -> models.Field:
     return field
 
 
-def _passes_as_is(field: models.Field) -> bool:
+def _plain_type(field: models.Field) -> type | None:
+    """The Python type the driver takes as it is for `field`, None if every value converts."""
     if field.is_relation:
-        return _passes_as_is(field.target_field)
-    return isinstance(field, _AS_IS)
-
-
-def _converter(field: models.Field, connection) -> Any:
-    def convert(value: Any) -> Any:
-        return field.get_db_prep_save(value, connection)
-
-    return convert
+        return _plain_type(field.target_field)
+    return _AS_IS.get(type(field))

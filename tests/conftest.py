@@ -17,10 +17,11 @@ settings.SECURE_SSL_REDIRECT = False
 def _fresh_rate_counts(monkeypatch):
     """Rate-limit counts live in the cache: every test starts with none used.
 
-    The API throttles read a still clock at the start of a minute window: they estimate
-    the last minute from this window's count and the previous one's, so a burst that
-    straddled a real boundary would be counted short and a test's expected 429 pass.
-    Tests of the windows themselves move their own clock (tests/api/test_throttling.py).
+    The API throttles read a still clock (at the start of a minute window, where no
+    previous window's count weighs): they estimate the last window from this one's
+    count and the previous one's, so a burst that straddled a real boundary would be
+    counted short and a test's expected 429 pass. Tests of the windows themselves move
+    their own clock (tests/api/test_throttling.py).
     """
     from django.core.cache import cache
 
@@ -62,3 +63,14 @@ def public_dns(monkeypatch):
         return real(host, port, *args, **kwargs)
 
     monkeypatch.setattr(webhooks.socket, "getaddrinfo", getaddrinfo)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Django deletes the SQLite test database, not the write-ahead log beside it."""
+    from pathlib import Path
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    if sqlite and name and not Path(name).exists():
+        for suffix in ("-wal", "-shm"):
+            Path(name + suffix).unlink(missing_ok=True)

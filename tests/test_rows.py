@@ -101,3 +101,13 @@ def test_a_row_the_database_refuses_takes_the_whole_transaction_with_it(two_plan
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_rows(PlanItem, FIELDS, [row, clash])
     assert not PlanItem.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_value_of_another_type_is_converted_by_its_field_as_bulk_create_does(two_plans):
+    by_orm, by_rows = two_plans
+    odd = (date(2026, 12, 1), 0, "learn", None, "", 67.5, "")  # minutes as a float
+    PlanItem.objects.bulk_create([PlanItem(plan=by_orm, **dict(zip(FIELDS[1:], odd, strict=True)))])
+    insert_rows(PlanItem, FIELDS, [(str(by_rows.pk), *odd)])  # and the plan id as text
+    assert rows_of(by_rows) == rows_of(by_orm)
+    assert by_rows.items.get().minutes == 67 and type(by_rows.items.get().minutes) is int

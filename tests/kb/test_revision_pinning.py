@@ -61,10 +61,54 @@ def test_a_write_by_someone_else_waits_for_the_next_block(small_kb):
 
 @pytest.mark.django_db
 def test_each_request_reads_the_revision_once(small_kb, client):
-    client.get("/api/v1/graph/learning-path/?targets=softmax")  # the graph cache warm
+    url = "/api/v1/graph/learning-path/?targets=softmax"
+    client.get(url)  # the graph cache warm
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get(url).status_code == 200
+    assert revision_reads(warm) == 1  # not once per reader of the revision
     GraphRevision.objects.filter(pk=1).update(token="moved on")  # a write elsewhere
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get("/api/v1/graph/learning-path/?targets=softmax").status_code == 200
-    # Read once, not once per reader, and seeing the write: the graph is built again.
-    assert revision_reads(queries) == 1
-    assert any('FROM "kb_prerequisite"' in query["sql"] for query in queries.captured_queries)
+    with CaptureQueriesContext(connection) as moved:
+        assert client.get(url).status_code == 200
+    # The cached graph is of another revision: asked once more (the cache could be the
+    # newer one), then built again from what the write left.
+    assert revision_reads(moved) == 2
+    assert any('FROM "kb_prerequisite"' in query["sql"] for query in moved.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_nested_block_keeps_the_outer_pin_and_its_writes_reach_the_outer_block(small_kb):
+    with revision.pinned():
+        before = revision.current()
+        with revision.pinned():
+            revision.bump()
+            inner = revision.current()
+        assert inner != before
+        assert revision.current() == inner  # not the outer block's stale token
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_read_inside_a_rolled_back_transaction_is_not_kept(small_kb):
+    from django.db import transaction
+
+    with revision.pinned():
+        before = revision.current()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            revision.bump()
+            assert revision.current() != before  # its own write, seen inside
+            raise RuntimeError("rolled back")
+        assert revision.current() == before  # the write never happened
+
+
+@pytest.mark.django_db
+def test_a_cache_newer_than_the_pin_is_used_not_rebuilt_over(small_kb):
+    """Another process wrote and rebuilt the graph after this request pinned its token:
+    the request asks again and uses that graph rather than building the old one."""
+    with revision.pinned():
+        revision.current()  # pinned to the token before the write elsewhere
+        GraphRevision.objects.filter(pk=1).update(token="newer")
+        newer = graph.build_graph()
+        graph._cache = ("newer", newer)
+        with CaptureQueriesContext(connection) as queries:
+            assert graph.current_graph() is newer
+        assert revision_reads(queries) == 1
+        assert not any("kb_prerequisite" in q["sql"] for q in queries.captured_queries)
