@@ -338,13 +338,19 @@ def tier_line(summary: dict[str, Any]) -> str:
 def recall_line(summary: dict[str, Any]) -> str:
     """'Recall forecast for the interview morning, if you do every review and rate it Good:
     94% of the 31 topics you study, refresh or have rated (62% without the reviews); core
-    95%, important 91%; 2 below the 90% target'."""
+    95% of 20, important 91% of 11; 2 below the 90% target'."""
     recall = summary.get("recall") or {}
     groups = [g for g in recall.get("groups", []) if g["concepts"]]
     overall = next((g for g in groups if g["kind"] == "overall"), None)
     if overall is None:
         return ""
-    tiers = ", ".join(f"{g['name']} {g['with_plan']:.0%}" for g in groups if g["kind"] == "tier")
+    # With each tier its count: "important 100%" alone read as the tier's coverage when the
+    # one important topic studied was a refresher and the other 29 were cut.
+    tiers = ", ".join(
+        f"{g['name']} {g['with_plan']:.0%} of {g['concepts']}"
+        for g in groups
+        if g["kind"] == "tier"
+    )
     line = (
         f"Recall forecast for the interview morning (the memory model's chance you recall a "
         f"topic), if you do every review this plan holds and rate it Good: "

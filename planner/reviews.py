@@ -148,9 +148,13 @@ def place_refreshers(
     days: list[Day], refreshers: Refreshers, graph: nx.DiGraph, warnings: list[str]
 ) -> dict[str, date]:
     """After the fill: refresh the shaky concepts it placed no refresher for (shaky topics
-    nothing learned rests on) early, at most two a day while that suffices, within what is
-    left of the refreshers' share. Returns the day of every refresher."""
+    nothing learned rests on) late, when nothing builds on them before the interview:
+    closest to it they are best recalled there. The latest days with room first, the
+    last study day left to the final reviews, at most two a day while that suffices, a
+    part no later than the whole, within what is left of the refreshers' share.
+    Returns the day of every refresher."""
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
+    window = list(reversed(study[:-1] if len(study) > 2 else study))
     waiting = [
         slug
         for slug in refreshers.order
@@ -161,13 +165,18 @@ def place_refreshers(
         counts[when] = counts.get(when, 0) + 1
     for per_day in (REFRESHERS_PER_DAY, None):
         left = []
-        for slug in waiting:
+        for slug in reversed(waiting):  # the whole before its parts, which go no later
             minutes = refreshers.minutes[slug]
+            wholes = [
+                refreshers.placed[d] for d in graph.successors(slug) if d in refreshers.placed
+            ]
+            latest = min(wholes, default=None)
             day = next(
                 (
                     d
-                    for d in study
-                    if d.free_minutes >= minutes
+                    for d in window
+                    if (latest is None or d.date <= latest)
+                    and d.free_minutes >= minutes
                     and (per_day is None or counts.get(d.date, 0) < per_day)
                 ),
                 None,
@@ -179,7 +188,7 @@ def place_refreshers(
             counts[day.date] = counts.get(day.date, 0) + 1
             refreshers.placed[slug] = day.date
             refreshers.budget -= minutes
-        waiting = left
+        waiting = left[::-1]
     missing = [*refreshers.dropped, *waiting]
     if missing:
         titles = [graph.nodes[slug].get("title", slug) for slug in missing]

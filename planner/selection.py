@@ -802,9 +802,10 @@ def hours_text(minutes: int) -> str:
     return f"{hours} h" if not rest else f"{hours} h {rest:02d}"
 
 
-def _tier_names(tier: int) -> str:
-    """'the other core', 'the core and other important', 'the core, important and other useful'."""
-    names = [t.name for t in TIERS[:tier]] + [f"other {TIERS[tier].name}"]
+def _tier_names(tier: int, *, must: bool = False) -> str:
+    """'the other core', 'the core and other important', 'the core, important and other useful';
+    with `must`, 'the must-have and other core', 'the must-have, core and other important'."""
+    names = ["must-have"] * must + [t.name for t in TIERS[:tier]] + [f"other {TIERS[tier].name}"]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
@@ -848,9 +849,12 @@ def cut_topics(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -
         if not cut_here:
             continue
         above = {t for t, level in needed.tier.items() if level <= tier and t in kept}
-        served = needed.closure(above)
+        # Must-haves of a lower tier are learned first all the same (must_learn): the time
+        # they take is not left for this tier's topics.
+        first = {t for t in must if t in kept and needed.tier[t] > tier}
+        served = needed.closure(above | first)
         left = max(budget - needed.minutes(served), 0)
-        names = _tier_names(tier)
+        names = _tier_names(tier, must=bool(first))
         cut_here.sort(key=lambda t: (-needed.value[t], position[t]))
         needs = needed.closure_minutes_of(cut_here, without=served, limit=limit)
         for slug in cut_here:

@@ -242,7 +242,9 @@ def horizontal_overflow(page) -> int:
 @pytest.fixture
 def make_plan(shipped_graph):
     """make_plan(user, **inputs): a plan stored by planner.services, as the wizard's Save
-    stores one (team llm-research, ml-engineer background, interview in three weeks)."""
+    stores one (team llm-research, ml-engineer background, interview in three weeks, 4 h
+    every day: the same first day whatever the weekday the tests run on, with several
+    items to mark)."""
     from datetime import timedelta
 
     from planner import services
@@ -254,6 +256,7 @@ def make_plan(shipped_graph):
             "timezone": "UTC",
             "team": "llm-research",
             "background": "ml-engineer",
+            "hours_per_weekday": (4.0,) * 7,
             **inputs,
         }
         return services.create_plan(owner=user, inputs=services.PlanInputs(**values))

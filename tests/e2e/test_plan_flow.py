@@ -40,7 +40,8 @@ def test_make_a_plan_mark_replan_and_download(open_page, make_user, shipped_grap
     page = open_page(user=user)
     interview = services.local_today("UTC") + timedelta(days=21)
 
-    # The wizard: a team, a date three weeks ahead, a background; nothing else.
+    # The wizard: a team, a date three weeks ahead, a background, and 4 h every day (the
+    # same first day, with several items, whatever the weekday the test runs on).
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Make a plan").click()
     expect(page).to_have_url(re.compile(r"/plans/new/$"))
@@ -48,6 +49,8 @@ def test_make_a_plan_mark_replan_and_download(open_page, make_user, shipped_grap
     page.get_by_label("Team", exact=True).select_option(TEAM)
     page.get_by_label("Interview date").fill(interview.isoformat())
     page.get_by_role("radio", name=re.compile(r"^ML engineer\b")).check()
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        page.get_by_label(day, exact=True).fill("4")
     page.get_by_role("button", name="Preview the plan").click()
 
     # The preview: nothing saved yet, the tiers that fit and the list of what does not.

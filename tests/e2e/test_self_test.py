@@ -102,9 +102,10 @@ def test_a_self_test_by_keyboard_at_phone_width_and_without_javascript(
 def test_a_rating_of_again_moves_the_plans_next_review_of_the_concept(
     open_page, make_user, make_plan
 ):
-    from datetime import timedelta
+    from datetime import date, timedelta
 
     from planner.models import PlanItem
+    from planner.reviews import REVIEW_SLACK_DAYS
 
     user = make_user("ada")
     plan = make_plan(user)
@@ -113,26 +114,38 @@ def test_a_rating_of_again_moves_the_plans_next_review_of_the_concept(
     item = self_tested(page).first
     item_id = int(item.get_attribute("id")[5:])
     slug = PlanItem.objects.get(pk=item_id).concept_slug
-    tomorrow = services.local_today(plan.timezone) + timedelta(days=1)
-    assert not PlanItem.objects.filter(
-        plan=plan, kind="review", concept_slug=slug, date=tomorrow
-    ).exists()
+    today = services.local_today(plan.timezone)
+    tomorrow = today + timedelta(days=1)
+
+    def first_review() -> date | None:
+        reviews = PlanItem.objects.filter(plan=plan, kind="review", concept_slug=slug)
+        return min(reviews.filter(date__gt=today).values_list("date", flat=True), default=None)
+
+    before = first_review()
+    assert before is None or before > tomorrow
 
     item.get_by_role("button", name=re.compile(r"^Done")).click()
     block = item.locator("details[data-self-test]")
     block.get_by_role("button", name=re.compile(r"^Again")).click()
-    day = selectors.day_text(tomorrow, today=services.local_today(plan.timezone))
+    day = selectors.day_text(tomorrow, today=today)
     expect(block.locator("[data-rating-result]")).to_have_text(f"Rated again · next review {day}")
     moved = block.locator("[data-rating-moved]")
-    expect(moved).to_contain_text(f"This plan reviews it on {day}")
+    expect(moved).to_contain_text("This plan reviews it on")
+    # Due tomorrow: the plan reviews it tomorrow, or within the slack a due review may
+    # wait for a day with room, and no later than before the rating.
+    after = first_review()
+    assert after is not None and tomorrow <= after <= tomorrow + timedelta(days=REVIEW_SLACK_DAYS)
+    assert before is None or after <= before
+    on = selectors.day_text(after, today=today)
+    expect(moved).to_contain_text(f"This plan reviews it on {on}")
 
     # The page marks on the plan's new revision: the next Done is taken, not refused.
     other = page.locator("#today li.item").nth(1)
     other.get_by_role("button", name=re.compile(r"^Done")).click()
     expect(other).to_have_attribute("data-status", "done")
 
-    # Shown again, the days have the concept's review tomorrow.
+    # Shown again, the days have the concept's review on that day.
     moved.get_by_role("button", name="Show the days again").click()
-    review = page.locator(f"#day-{tomorrow.isoformat()} li.item.kind-review")
+    review = page.locator(f"#day-{after.isoformat()} li.item.kind-review")
     expect(review.filter(has_text=PlanItem.objects.get(pk=item_id).concept.title)).to_have_count(1)
     assert_accessible(page, where="the plan page after a rating moved a review")

@@ -860,6 +860,9 @@ def test_the_plan_says_its_recall_forecast_per_tier_and_track_in_every_format(sm
     assert line.startswith("Recall forecast for the interview morning (the memory model's chance")
     assert "if you do every review this plan holds and rate it Good" in line
     assert f"{overall['with_plan']:.0%} of the {overall['concepts']} topics" in line
+    for (kind, name), group in groups.items():
+        if kind == "tier" and group["concepts"]:  # a percentage says of how many topics
+            assert f"{name} {group['with_plan']:.0%} of {group['concepts']}" in line
     for text in (formats.to_table(payload), formats.to_markdown(payload)):
         assert line in text
         assert f"  NLP: {groups[('track', 'nlp')]['with_plan']:.0%}" in text
