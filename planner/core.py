@@ -31,7 +31,7 @@ How a plan is made
    ones done. The refreshers of the shaky concepts a concept rests on go in
    just before its first session, parts before the whole.
 6. Follow-ups (planner.reviews): the refreshers of shaky topics nothing
-   learned rests on go early; then practice, spaced reviews and final
+   learned rests on go late, nearest the interview; then practice, spaced reviews and final
    reviews of the most relevant concepts go into the time left; the rest of
    each day becomes a buffer. A buffer that could hold a cut target's
    missing prerequisites goes back to learning.
@@ -62,13 +62,7 @@ from datetime import date
 
 import networkx as nx
 
-from kb.dag import (
-    by_position,
-    check_known,
-    known_closure,
-    passed_down_value,
-    walk,
-)
+from kb.dag import by_position, check_known, known_closure, passed_down_value, walk
 from planner.domain import (
     BUFFER,
     ITEM_KINDS,

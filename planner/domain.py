@@ -19,6 +19,7 @@ PRACTICE = "practice"
 MOCK = "mock"
 BUFFER = "buffer"
 ITEM_KINDS = (LEARN, REVIEW, PRACTICE, MOCK, BUFFER)
+REFRESHER_NOTE = "shaky: refresh"  # how a refresher is told apart from a spaced review
 
 FINAL_REVIEW_DAYS = 3  # at most this many last study days hold the final reviews
 TARGET_RETENTION = 0.9  # final reviews go to concepts forecast below this recall

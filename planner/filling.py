@@ -21,6 +21,7 @@ from planner.domain import (
     MIN_BUFFER_MINUTES,
     MOCK,
     PRACTICE,
+    REFRESHER_NOTE,
     REVIEW,
     Day,
     Item,
@@ -159,7 +160,7 @@ def usable_minutes(capacity: Mapping[date, int], min_session: int) -> int:
 @dataclass
 class Refreshers:
     """Refreshers of shaky concepts, placed by the fill just before the first session that
-    builds on them: on that session's day, or the day before it when that one is full.
+    builds on them: on the first day from there with room, the session starting that day.
 
     Placed ahead of the learning, two a day in the order the plan needs them, they
     made walls of refreshers in the first days and still came late: with a stack of
@@ -171,7 +172,6 @@ class Refreshers:
     minutes: Mapping[str, int]  # refresher -> its minutes
     needs: Mapping[str, Sequence[str]]  # concept -> the refreshers due before it, parts first
     budget: int  # the minutes refreshers may take in all (REFRESHER_SHARE of the study time)
-    note: str  # an Item's note that says it is a refresher
     order: Sequence[str] = ()  # every refresher, in the order the plan needs them
     placed: dict[str, date] = field(default_factory=dict)
     dropped: list[str] = field(default_factory=list)  # over the budget, or no day had room
@@ -325,7 +325,7 @@ def _refresh(
             continue
         day = study[found]
         capacity[day.date] -= minutes
-        day.items.append(Item(REVIEW, minutes, concept=slug, note=refreshers.note))
+        day.items.append(Item(REVIEW, minutes, concept=slug, note=REFRESHER_NOTE))
         refreshers.placed[slug] = day.date
         refreshers.budget -= minutes
         index = found

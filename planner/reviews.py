@@ -25,6 +25,7 @@ from planner.domain import (
     MAX_PRACTICE_QUESTIONS,
     PRACTICE,
     PRACTICE_MINUTES_PER_QUESTION,
+    REFRESHER_NOTE,
     REVIEW,
     Day,
     Item,
@@ -64,7 +65,6 @@ def _place_near(
 
 
 REFRESHERS_PER_DAY = 2
-REFRESHER_NOTE = "shaky: refresh"  # how a refresher is told apart from a spaced review
 REFRESHER_SHARE = 0.15  # of the study time at most: refreshers never crowd out new topics
 
 
@@ -139,7 +139,6 @@ def refresher_plan(
         minutes={slug: refresher_minutes(graph, slug) for slug in wanted},
         needs=needs,
         budget=int(REFRESHER_SHARE * sum(d.free_minutes for d in study)),
-        note=REFRESHER_NOTE,
         order=wanted,
     )
 
@@ -184,7 +183,7 @@ def place_refreshers(
             if day is None or minutes > refreshers.budget:
                 left.append(slug)
                 continue
-            day.items.append(Item(REVIEW, minutes, concept=slug, note=refreshers.note))
+            day.items.append(Item(REVIEW, minutes, concept=slug, note=REFRESHER_NOTE))
             counts[day.date] = counts.get(day.date, 0) + 1
             refreshers.placed[slug] = day.date
             refreshers.budget -= minutes

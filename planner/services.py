@@ -38,9 +38,13 @@ from kb.selectors import relevance_and_members, relevance_from_tracks
 from kb.vocabulary import EDGE_KINDS
 from planner import background, core, memory, reviews
 from planner.core import PlanInputError
-from planner.domain import MIN_BUFFER_MINUTES, PRACTICE_MINUTES_PER_QUESTION, TARGET_RETENTION
+from planner.domain import (
+    MIN_BUFFER_MINUTES,
+    PRACTICE_MINUTES_PER_QUESTION,
+    REFRESHER_NOTE,
+    TARGET_RETENTION,
+)
 from planner.models import FsrsParameters, ItemKind, ItemStatus, MemoryCard, Plan, PlanItem
-from planner.reviews import REFRESHER_NOTE
 from prepgraph.rows import insert_rows
 
 # Stages a mock interview rehearses (the recruiter screen and the hiring manager chat are

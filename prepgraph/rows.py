@@ -39,9 +39,8 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     attname, such as `plan_id`) into `model`'s table; the number of rows written.
 
     A field left out gets its model default, as with bulk_create; the primary key
-    comes from the database. Run it inside the caller's transaction: the rows go in
-    as few statements as the backend's parameter limit allows, all or nothing with
-    the rest of the caller's writes.
+    comes from the database. The rows go in as few statements as the backend's
+    parameter limit allows, all or none (in the caller's transaction when there is one).
     """
     using = router.db_for_write(model)
     connection = connections[using]
@@ -61,16 +60,16 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         if per_row or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             # A value per row (uuid4, now): the caller gives it in `fields`.
             raise ValueError(f"{meta.label}.{field.name}: give it, its default is per row")
-    columns = [*given.values(), *defaults]
-    plain = [_plain_type(field) for field in given.values()]
+    named = list(given.values())
+    columns = [*named, *defaults]
+    plain = [_plain_type(field) for field in named]
     fixed = tuple(field.get_db_prep_save(field.get_default(), connection) for field in defaults)
-    fields_given = list(given.values())
     prepared = [
         tuple(
             value
             if value is None or type(value) is kind
             else field.get_db_prep_save(value, connection)
-            for value, kind, field in zip(row, plain, fields_given, strict=True)
+            for value, kind, field in zip(row, plain, named, strict=True)
         )
         + fixed
         for row in rows
