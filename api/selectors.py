@@ -75,7 +75,9 @@ def edge_list() -> QuerySet[Prerequisite]:
 
 
 def stage_list() -> QuerySet[InterviewStage]:
-    return InterviewStage.objects.order_by("order", "slug")
+    return InterviewStage.objects.order_by("order", "slug").prefetch_related(
+        Prefetch("essentials", queryset=Concept.objects.only("id", "slug").order_by("slug"))
+    )
 
 
 def track_list() -> QuerySet[Track]:

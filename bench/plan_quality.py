@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kb.dag import assign_positions
 from planner import selection
-from planner.core import PlanRequest, build_schedule
+from planner.core import PlanRequest, build_schedule, plan_minutes
 from planner.domain import TIERS
 
 START = date(2026, 11, 30)
@@ -135,14 +135,14 @@ def compare(graph: nx.DiGraph, request: PlanRequest):
     started = time.perf_counter()
     schedule = build_schedule(graph, request)
     elapsed = time.perf_counter() - started
-    needed = selection.needed_subgraph(graph, request)
+    needed = selection.needed_subgraph(graph, request, plan_minutes(request))  # as the plan's
     budget = schedule.summary.learning_budget
     learned = set(schedule.summary.learned)
     if needed.minutes(needed.order) <= budget:
         optimum = set(needed.order)
         proven = True
     else:
-        # The optimum among selections holding the same must-haves (the team's rule).
+        # The optimum among selections holding the same must-haves and rounds' groundwork.
         optimum, proven = selection.exact_select(
             needed,
             budget,

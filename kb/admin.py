@@ -254,6 +254,7 @@ class InterviewStageAdmin(RefusedWritesAsMessages):
     list_display = ["slug", "title", "typical_minutes", "research_only", "order"]
     search_fields = ["slug", "title", "description"]
     list_filter = ["research_only"]
+    filter_horizontal = ["essentials"]
 
 
 @admin.register(Resource)

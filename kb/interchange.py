@@ -129,6 +129,7 @@ class StageRecord(Record):
     typical_minutes: Minutes
     research_only: bool = False
     order: Annotated[int, Field(ge=0, le=MAX_POSITIVE_INT)] = 0
+    essentials: list[Slug] = []
 
 
 class ConceptRecord(Record):

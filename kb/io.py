@@ -175,6 +175,8 @@ def check(data: Interchange) -> list[str]:
             if count > 1:
                 problems.append(f"{place}: {noun} {slug!r} listed {count} times")
 
+    for i, s in enumerate(data.stages):
+        refs(f"stages[{i}] (slug {s.slug!r}).essentials", s.essentials, concepts, "concept")
     for i, c in enumerate(data.concepts):
         refs(f"concepts[{i}] (slug {c.slug!r}).stages", c.stages, stages, "stage")
     for i, e in enumerate(data.edges):
@@ -420,13 +422,32 @@ def _write(data: Interchange, report: ImportReport) -> None:
             | {w.concept for t in data.tracks for w in t.concepts}
             | {s for b in data.backgrounds for s in (*b.known_concepts, *b.shaky_concepts)}
             | {s for t in data.teams for s in t.must_have}
+            | {s for stage in data.stages for s in stage.essentials}
         )
     }
+    _write_essentials(data, all_concepts, stages, report)
     _write_edges(data, all_concepts, report)
     _write_resources(data, all_concepts, report)
     _write_questions(data, all_concepts, stages, report)
     _write_tracks_and_teams(data, all_concepts, stages, report)
     _write_backgrounds(data, all_concepts, report)
+
+
+def _write_essentials(
+    data: Interchange,
+    concepts: dict[str, Concept],
+    stages: dict[str, InterviewStage],
+    report: ImportReport,
+) -> None:
+    """A stage in the file gets the essentials it lists there (none when it lists none)."""
+    through = InterviewStage.essentials.through
+    rows = [
+        through(interviewstage_id=stages[stage.slug].pk, concept_id=concepts[slug].pk)
+        for stage in data.stages
+        for slug in stage.essentials
+    ]
+    owners = [stages[stage.slug] for stage in data.stages]
+    _replace_links(through, "interviewstage_id", owners, rows, report, "stages")
 
 
 def _write_edges(data: Interchange, concepts: dict[str, Concept], report: ImportReport) -> None:
@@ -625,6 +646,9 @@ def export_data() -> dict[str, Any]:
             {"track": track_slugs[track_id], "weight": weight}
         )
     team_must = linked(TeamProfile.must_have.through, "teamprofile_id", "concept_id", concept_slugs)
+    stage_essentials = linked(
+        InterviewStage.essentials.through, "interviewstage_id", "concept_id", concept_slugs
+    )
     background_known = linked(
         Background.known_concepts.through, "background_id", "concept_id", concept_slugs
     )
@@ -649,6 +673,7 @@ def export_data() -> dict[str, Any]:
                 "typical_minutes": s.typical_minutes,
                 "research_only": s.research_only,
                 "order": s.order,
+                "essentials": stage_essentials.get(s.pk, []),
             }
             for s in InterviewStage.objects.order_by("order", "slug")
         ],

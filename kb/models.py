@@ -64,6 +64,16 @@ class InterviewStage(models.Model):
         default=False, help_text="Only held for research-scientist roles (e.g. the job talk)."
     )
     order = models.PositiveIntegerField(default=0, help_text="Usual position in the loop.")
+    # The groundwork of the round, what a candidate facing it cannot skip (a story bank for
+    # behavioral, the round's strategy for coding): a team's plan learns it once the team's
+    # must-haves are in, while it is small beside the plan (planner.domain.PlanRequest).
+    essentials = models.ManyToManyField(
+        "Concept",
+        blank=True,
+        related_name="essential_for",
+        help_text="What a candidate facing this round cannot skip: a team's plan learns it "
+        "after the team's must-haves, while it takes at most a quarter of the plan.",
+    )
 
     class Meta:
         ordering = ["order", "slug"]

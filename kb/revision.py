@@ -250,6 +250,7 @@ def connect_signals() -> None:
         models.Resource.concepts.through,
         models.Question.concepts.through,
         models.TeamProfile.must_have.through,
+        models.InterviewStage.essentials.through,
         models.Background.known_concepts.through,
         models.Background.shaky_concepts.through,
     ):

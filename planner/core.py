@@ -15,8 +15,9 @@ How a plan is made
    light review. A share of every study day is kept for reviews and question
    practice; when the needed concepts do not fit, that share shrinks to a
    floor before any target is cut.
-3. Selection (planner.selection): core topics first, then important, then
-   useful ones, each target learned with its whole prerequisite closure; an
+3. Selection (planner.selection): the team's must-have topics and its loop
+   rounds' essentials first, as many as fit (must_learn); then core topics,
+   important, then useful ones, each target learned with its whole prerequisite closure; an
    exact 0-1 program under a fixed work limit, with a greedy fallback. The
    learning time left goes to the prerequisites of the most valuable cut
    targets ("toward <target>").
@@ -144,6 +145,7 @@ __all__ = [
     "build_schedule",
     "known_closure",
     "learn_minutes",
+    "plan_minutes",
     "practice_minutes",
     "review_minutes",
     "tier_index",
@@ -182,6 +184,10 @@ def validate(graph: nx.DiGraph, request: PlanRequest) -> None:
     outside = sorted(set(request.must) - set(request.relevance))
     if outside:
         raise PlanInputError("must", f"must-have topics must be targets: {', '.join(outside)}")
+    outside = sorted(set(request.essentials) - set(request.relevance))
+    if outside:
+        names = ", ".join(outside)
+        raise PlanInputError("essentials", f"round essentials must be targets: {names}")
     check_known(graph, request.known, field="known")
     check_known(graph, request.shaky, field="shaky")
     check_known(graph, request.progress, field="progress")
@@ -393,13 +399,17 @@ def _fitting_attempt(
 
 
 def _learns_more(needed: Needed, first: Build, second: Build) -> bool:
-    """Does `first` learn at least as much as `second`: the must-haves first, then tier
-    by tier?"""
+    """Does `first` learn at least as much as `second`: the team's must-haves first, then
+    its rounds' groundwork, then tier by tier?"""
 
-    def learned(build: Build) -> tuple[float, tuple[float, ...]]:
+    def learned(build: Build) -> tuple[float, float, tuple[float, ...]]:
         finished = set(build.finished)
-        must = round(sum(needed.value[t] for t in needed.must if t in finished), 9)
-        return must, tier_values(needed, finished)
+
+        def value(topics: Iterable[str]) -> float:
+            return round(sum(needed.value[t] for t in topics if t in finished), 9)
+
+        team = value(t for t in needed.must if t not in needed.essentials)
+        return team, value(needed.essentials), tier_values(needed, finished)
 
     return learned(first) >= learned(second)
 
@@ -458,6 +468,14 @@ def _ready_toward(needed: Needed, topic: str, learned: set[str], largest: int) -
     )
 
 
+def plan_minutes(request: PlanRequest) -> int:
+    """The learning minutes the plan's days hold at the full review share, before mocks:
+    what the needed set weighs its rounds' groundwork against (needed_subgraph), the same
+    for every budget a plan tries."""
+    probe = learning_capacity(make_days(request), request.review_share, request.min_session_minutes)
+    return usable_minutes(probe, request.min_session_minutes)
+
+
 def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     """Plan the days from `request.start` to the interview.
 
@@ -469,10 +487,10 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     >>> build_schedule(g, PlanRequest(start=..., interview=..., ...))  # doctest: +SKIP
     """
     validate(graph, request)
-    needed = needed_subgraph(graph, request)
     share = request.review_share
-    probe = learning_capacity(make_days(request), share, request.min_session_minutes)
-    if needed.total_minutes > usable_minutes(probe, request.min_session_minutes):
+    usable = plan_minutes(request)
+    needed = needed_subgraph(graph, request, usable)
+    if needed.total_minutes > usable:
         share = min(share, REVIEW_SHARE_FLOOR)  # learning the targets comes before reviews
     extra: dict[date, int] = {}
     cap: int | None = None
@@ -495,6 +513,56 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
         sort_items(day)
     summary = _summary(graph, request, needed, best)
     return Schedule(request.start, request.interview, best.days, summary)
+
+
+def _must_warning(
+    graph: nx.DiGraph, request: PlanRequest, needed: Needed, slug: str, finished: Iterable[str]
+) -> str:
+    title = graph.nodes[slug].get("title", slug)
+    hours = hours_text(needed.minutes(needed.closure([slug], without=set(finished))))
+    if slug in request.must:
+        return (
+            f"The must-have topic {title} does not fit: it needs {hours} with its "
+            "prerequisites; see the cut list"
+        )
+    return (
+        f"{title}, the groundwork of the {request.essentials[slug][1]} round, does not fit: "
+        f"it needs {hours} with its prerequisites; see the cut list"
+    )
+
+
+def _unprepared_mocks(
+    graph: nx.DiGraph,
+    request: PlanRequest,
+    needed: Needed,
+    days: list[Day],
+    finished: Iterable[str],
+) -> list[str]:
+    """A mock of a round none of whose groundwork the plan learns or assumes known: it
+    was too dear to come first (ESSENTIAL_SHARE) and was not chosen. The mock stays, as
+    the one rehearsal of that round there is time for, and the candidate is told."""
+    learned = set(finished)
+    by_round: dict[str, list[str]] = {}
+    for slug, (stage, _) in request.essentials.items():
+        by_round.setdefault(stage, []).append(slug)
+    mocked = [item.stage for day in days for item in day.items if item.kind == MOCK]
+    warnings = []
+    for stage in dict.fromkeys(mocked):
+        groundwork = by_round.get(stage, [])
+        if not groundwork or any(s not in needed.cost or s in learned for s in groundwork):
+            continue  # none named, or some learned or already known
+        if any(s in needed.must for s in groundwork):
+            continue  # it came first and did not fit: its own warning says so
+        dear = ", ".join(
+            f"{graph.nodes[s].get('title', s)} needs "
+            f"{hours_text(needed.minutes(needed.closure([s], without=learned)))}"
+            for s in groundwork
+        )
+        warnings.append(
+            f"The {request.essentials[groundwork[0]][1]} mock comes with none of the round's "
+            f"groundwork: {dear} with its prerequisites; see the cut list"
+        )
+    return warnings
 
 
 def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Build) -> Summary:
@@ -552,13 +620,11 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
                 f"(all {tier.name} topics need {hours_text(tier.needed_minutes)} with their "
                 "prerequisites); see the cut list",
             )
-    warnings[:0] = [  # first of all: what the team asks in every loop
-        f"The must-have topic {graph.nodes[slug].get('title', slug)} does not fit: it needs "
-        f"{hours_text(needed.minutes(needed.closure([slug], without=set(finished))))} with "
-        "its prerequisites; see the cut list"
+    warnings[:0] = [  # first of all: what the team asks in every loop, and its rounds' groundwork
+        _must_warning(graph, request, needed, slug, finished)
         for slug in needed.must
         if slug not in finished
-    ]
+    ] + _unprepared_mocks(graph, request, needed, days, finished)
     recall = _recall_summaries(request, needed, build.forecasts)
     total_value = sum(needed.value.values())
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)

@@ -30,6 +30,12 @@ MIN_BUFFER_MINUTES = 10
 # The share of each study day kept for reviews and practice shrinks to this floor
 # before a target is cut: learning what the interview asks comes first.
 REVIEW_SHARE_FLOOR = 0.1
+# A loop round's groundwork is learned right after the team's must-haves when it takes at
+# most ESSENTIAL_SHARE of a plan's learning time, ESSENTIAL_SHORT_SHARE in a plan of less than
+# ESSENTIAL_PLAN_MINUTES (PlanRequest.essentials).
+ESSENTIAL_SHARE = 0.25
+ESSENTIAL_SHORT_SHARE = 0.1
+ESSENTIAL_PLAN_MINUTES = 20 * 60
 
 
 @dataclass(frozen=True)
@@ -94,6 +100,14 @@ class PlanRequest:
     must: targets the team's every loop asks about (its must-have topics): learned
         with their prerequisites before any other choice, as many as fit, the most
         valuable first; the rest is chosen as ever around them.
+    essentials: target -> (stage slug, title) of the loop round it is the groundwork of
+        (a story bank for behavioral): a candidate who walks into a round with no
+        preparation at all can fail the loop there, whatever the plan's other topics.
+        Learned once every one of `must` is, in the order given, as many as fit, when
+        it takes at most ESSENTIAL_SHARE of the plan's learning time
+        (ESSENTIAL_SHORT_SHARE in a plan of under ESSENTIAL_PLAN_MINUTES: in the last
+        days the team's own topics come first). Any other is weighed as any topic, and
+        a mock of its round with none of its groundwork learned is warned of.
     """
 
     start: date
@@ -119,6 +133,7 @@ class PlanRequest:
     tracks: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # for recall per track
     study_time: time = time(19, 0)  # when a day's study is done, local: reviews are timed so
     must: frozenset[str] = frozenset()
+    essentials: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     def interview_moment(self) -> datetime:
         if self.interview_at is not None:

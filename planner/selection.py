@@ -39,7 +39,15 @@ from kb.dag import (
     upstream_closure,
 )
 from kb.dag import edge_kinds as dag_edge_kinds
-from planner.domain import TIERS, Cut, PlanRequest, tier_index
+from planner.domain import (
+    ESSENTIAL_PLAN_MINUTES,
+    ESSENTIAL_SHARE,
+    ESSENTIAL_SHORT_SHARE,
+    TIERS,
+    Cut,
+    PlanRequest,
+    tier_index,
+)
 
 EXACT_MAX_CONCEPTS = 2500  # larger needed sets go to the greedy alone
 SOLVER_NODE_LIMIT = 2000  # branch-and-bound nodes per solve: a work limit, not a clock
@@ -96,14 +104,20 @@ class Needed:
     value: dict[str, float]  # targets only: relevance squared
     tier: dict[str, int]  # targets only: index into TIERS, in learning order
     # The request's must-have targets still to learn, the most valuable first (then in
-    # learning order): learned before any other choice, as many as fit (must_learn).
+    # learning order), with its loop rounds' essentials before or after them by their
+    # cost (needed_subgraph): learned before any other choice, as many as fit (must_learn).
     must: list[str] = field(default_factory=list)
+    essentials: tuple[str, ...] = ()  # those of `must` that are loop rounds' groundwork
     # The graph's dependents over the same edge kinds, in learning order (kb.dag.dependent_lists):
     # `dependents` and some concepts outside the needed set, at no cost per plan.
     successors: Mapping[str, Sequence[str]] | None = field(default=None, repr=False, compare=False)
     _upstream: dict[str, tuple[frozenset[str] | Mapping[str, Sequence[str]], list[str]]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    def must_haves_in(self, kept: set[str] | frozenset[str]) -> bool:
+        """Are all the team's must-haves (`must` but the essentials) in `kept`?"""
+        return all(t in kept for t in self.must if t not in self.essentials)
 
     @cached_property
     def dependents(self) -> dict[str, list[str]]:
@@ -366,8 +380,13 @@ class Needed:
         return all(p in within for slug in slugs for p in prerequisites.get(slug, none))
 
 
-def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
-    """The targets not known, their prerequisites not known, and the edges between them."""
+def needed_subgraph(graph: nx.DiGraph, request: PlanRequest, usable: int | None = None) -> Needed:
+    """The targets not known, their prerequisites not known, and the edges between them.
+
+    `usable`, the plan's learning minutes, decides which of the request's essentials
+    are learned after its must-haves, by what they take of it (PlanRequest.essentials);
+    without it, all of them are.
+    """
     kinds = edge_kinds(request)
     skip = known_closure(graph, request.known | request.shaky)
     if request.must:
@@ -386,7 +405,7 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
     nodes = graph.nodes
     ordered_targets = by_position(graph, targets)
     value = {s: target_value(nodes[s], request.relevance[s]) for s in ordered_targets}
-    return Needed(
+    needed = Needed(
         order=order,
         prerequisites=prerequisites,
         cost=cost,
@@ -397,18 +416,37 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest) -> Needed:
         ),
         successors=dependent_lists(graph, kinds),
     )
+    share = (
+        ESSENTIAL_SHARE
+        if usable is None or usable >= ESSENTIAL_PLAN_MINUTES
+        else ESSENTIAL_SHORT_SHARE
+    )
+    essentials = [
+        slug
+        for slug in request.essentials
+        if slug in value  # not known
+        and slug not in request.must  # nor the team's own must-have
+        and (usable is None or needed.minutes(needed.closure([slug])) <= share * usable)
+    ]
+    needed.must += essentials
+    needed.essentials = tuple(essentials)
+    return needed
 
 
 def must_learn(needed: Needed, budget: int) -> frozenset[str]:
-    """The must-have targets that fit `budget`, the most valuable first, with every
+    """The must-have targets that fit `budget`, in Needed.must's order, with every
     prerequisite they need: what any selection within `budget` must hold.
 
-    A must-have that does not fit beside the ones before it is skipped, and a
-    cheaper one after it may still fit: each is taken whole or not at all.
+    The team's must-haves come first, then the rounds' groundwork, and the groundwork
+    only once every must-have is in: taken before them, or beside one that did not fit,
+    it cost an LLM research plan the Transformer and a one-week generative media plan
+    diffusion models. Until then it is weighed as any topic.
     """
     kept: set[str] = set()
     total = 0
     for topic in needed.must:
+        if topic in needed.essentials and not needed.must_haves_in(kept):
+            break
         grown = needed.closure([topic], without=kept)
         minutes = needed.minutes(grown)
         if total + minutes <= budget:

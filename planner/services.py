@@ -361,6 +361,40 @@ def team_stages(team: TeamProfile | None) -> list[str]:
     return [slug for slug, _, _ in _team_loop(team)]
 
 
+def round_essentials(
+    team: TeamProfile | None, role: str, relevance: Mapping[str, float]
+) -> dict[str, tuple[str, str]]:
+    """The groundwork of the team's loop rounds (InterviewStage.essentials), concept ->
+    (the round's stage slug, its title), in the loop's order: those the team's tracks
+    weigh, of the rounds held for `role` (a job talk is for research scientists). None
+    without a team: no loop is known then."""
+    if team is None:
+        return {}
+    by_stage = kb_graph.per_revision("stage essentials", _stage_essentials)
+    found: dict[str, tuple[str, str]] = {}
+    for slug, title, _ in _team_loop(team):
+        if not _round_held(slug, role):
+            continue
+        for concept in by_stage.get(slug, ()):
+            if concept in relevance:
+                found.setdefault(concept, (slug, title))
+    return found
+
+
+def _stage_essentials() -> dict[str, tuple[str, ...]]:
+    rows = InterviewStage.essentials.through.objects.order_by("pk").values_list(
+        "interviewstage__slug", "concept__slug"
+    )
+    found: dict[str, list[str]] = {}
+    for stage, concept in rows:
+        found.setdefault(stage, []).append(concept)
+    return {stage: tuple(concepts) for stage, concepts in found.items()}
+
+
+def _round_held(stage: str, role: str) -> bool:
+    return stage != RESEARCH_ONLY_STAGE or role == Role.RESEARCH_SCIENTIST
+
+
 def _team_loop(team: TeamProfile) -> tuple[tuple[str, str, int], ...]:
     """The team's loop in interview order: (stage slug, title, minutes), one query per KB
     revision and process."""
@@ -393,8 +427,7 @@ def _mocks(
     return tuple(
         core.MockStage(slug, title, minutes)
         for slug, title, minutes in steps
-        if slug in MOCKABLE_STAGES
-        and (slug != RESEARCH_ONLY_STAGE or role == Role.RESEARCH_SCIENTIST)
+        if slug in MOCKABLE_STAGES and _round_held(slug, role)
     )
 
 
@@ -497,6 +530,7 @@ def resolve(
         study_time=inputs.study_time,
         interview_at=interview_at,
         must=must,
+        essentials=round_essentials(team, role, relevance),
     )
     resolved_inputs = dataclasses.replace(inputs, role=role)
     return Resolved(resolved_inputs, request, team, role, interview_at, statement)

@@ -236,9 +236,26 @@ class EdgeUpdateSerializer(serializers.Serializer):
 
 
 class StageSerializer(serializers.ModelSerializer):
+    essentials = serializers.SlugRelatedField(
+        slug_field="slug",
+        many=True,
+        read_only=True,
+        help_text="The round's groundwork, what a candidate facing it cannot skip: a team's "
+        "plan learns it after the team's must-haves, while it takes at most a quarter of the "
+        "plan.",
+    )
+
     class Meta:
         model = InterviewStage
-        fields = ["slug", "title", "description", "typical_minutes", "research_only", "order"]
+        fields = [
+            "slug",
+            "title",
+            "description",
+            "typical_minutes",
+            "research_only",
+            "order",
+            "essentials",
+        ]
         read_only_fields = fields
 
 

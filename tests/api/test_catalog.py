@@ -2,7 +2,7 @@
 
 import pytest
 
-from kb.models import Concept, Resource, TeamProfile
+from kb.models import Concept, InterviewStage, Resource, TeamProfile
 from tests.api.conftest import error_of
 
 pytestmark = pytest.mark.django_db
@@ -76,6 +76,14 @@ def test_stages_come_in_loop_order(small_kb, anon):
     stages = results(anon.get(V1 + "stages/"))
     assert [s["slug"] for s in stages][:3] == ["recruiter-screen", "ml-coding", "ml-concepts"]
     assert anon.get(V1 + "stages/research-talk/").json()["research_only"] is True
+    assert all(s["essentials"] == [] for s in stages)
+
+
+def test_a_stage_lists_its_essentials(small_kb, anon):
+    stage = InterviewStage.objects.get(slug="ml-coding")
+    stage.essentials.add(*Concept.objects.filter(slug__in=["softmax", "linear-algebra"]))
+    found = anon.get(V1 + "stages/ml-coding/").json()["essentials"]
+    assert found == ["linear-algebra", "softmax"]
 
 
 @pytest.mark.parametrize(

@@ -155,7 +155,7 @@ READS = [
     ("/api/v1/concepts/hub/prerequisites", 2),
     ("/api/v1/concepts/hub/dependents", 2),
     ("/api/v1/edges/?page_size=200", 3),
-    ("/api/v1/stages/", 3),
+    ("/api/v1/stages/", 4),
     ("/api/v1/tracks/?page_size=200", 2),
     ("/api/v1/tracks/t-000/", 2),
     ("/api/v1/teams/?page_size=200", 2),

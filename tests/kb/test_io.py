@@ -6,9 +6,18 @@ import networkx as nx
 import pytest
 
 from kb import graph as kb_graph
-from kb import io
+from kb import io, revision
 from kb.errors import ImportFailed
-from kb.models import Concept, LoopStage, Prerequisite, Question, Resource, TeamProfile, Track
+from kb.models import (
+    Concept,
+    InterviewStage,
+    LoopStage,
+    Prerequisite,
+    Question,
+    Resource,
+    TeamProfile,
+    Track,
+)
 from tests.kb.factories import make_edges
 
 pytestmark = pytest.mark.django_db
@@ -244,6 +253,38 @@ def test_a_teams_must_have_topics_are_imported_and_exported():
     data["teams"][0]["must_have"] = []  # the file says none now: none stored
     io.import_text(json.dumps(data))
     assert not team.must_have.exists()
+
+
+def test_a_stages_essentials_are_imported_exported_and_replaced_by_the_file():
+    data = copy.deepcopy(SMALL)
+    data["stages"][0]["essentials"] = ["transformer", "softmax"]  # ml-coding
+    io.import_text(json.dumps(data))
+    stage = InterviewStage.objects.get(slug="ml-coding")
+    assert sorted(stage.essentials.values_list("slug", flat=True)) == ["softmax", "transformer"]
+    exported = {s["slug"]: s["essentials"] for s in io.export_data()["stages"]}
+    assert exported["ml-coding"] == ["transformer", "softmax"]  # the file's order
+    assert exported["research-talk"] == []
+    token = revision.current(fresh=True)
+    data["stages"][0]["essentials"] = []  # the file says none now: none stored
+    report = io.import_text(json.dumps(data))
+    assert not stage.essentials.exists() and report.updated["stages"] == 1
+    assert revision.current(fresh=True) != token  # plans see the change
+    # A stage the file does not list keeps what it has.
+    stage.essentials.add(Concept.objects.get(slug="softmax"))
+    io.import_text(json.dumps({"format": "prepgraph/1", "stages": []}))
+    assert list(stage.essentials.values_list("slug", flat=True)) == ["softmax"]
+
+
+def test_an_unknown_or_repeated_essential_is_named_and_nothing_stored():
+    before = counts()
+    problems = import_problems(
+        with_change(lambda d: d["stages"][0].update(essentials=["nope", "softmax", "softmax"]))
+    )
+    assert problems == [
+        "stages[0] (slug 'ml-coding').essentials: unknown concept 'nope'",
+        "stages[0] (slug 'ml-coding').essentials: concept 'softmax' listed 2 times",
+    ]
+    assert counts() == before
 
 
 def test_a_must_have_unknown_or_outside_the_teams_tracks_is_named_and_nothing_stored():

@@ -11,7 +11,15 @@ from django.core.management import call_command
 
 from kb import editorial, integrity, io
 from kb import graph as kb_graph
-from kb.models import Concept, Question, Resource, Role, TeamProfile, Track
+from kb.models import (
+    Concept,
+    InterviewStage,
+    Question,
+    Resource,
+    Role,
+    TeamProfile,
+    Track,
+)
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "ml-interview-graph.json"
 
@@ -224,6 +232,36 @@ def test_team_loops_follow_the_guide(shipped):
             assert "research-talk" not in stages, team.slug
     roles = set(TeamProfile.objects.values_list("role", flat=True))
     assert roles == {Role.ML_ENGINEER, Role.RESEARCH_SCIENTIST}
+
+
+# The rounds a candidate prepares for, whatever the team (CONTENT.md, "Round essentials");
+# the concepts round is the team's own topics, the recruiter screen needs no study.
+ROUNDS_WITH_GROUNDWORK = {
+    "coding-algorithms",
+    "ml-coding",
+    "ml-system-design",
+    "research-talk",
+    "behavioral",
+    "hiring-manager",
+}
+
+
+def test_every_round_of_every_loop_brings_groundwork_the_team_weighs(shipped):
+    from planner import services
+
+    essentials = {
+        stage.slug: [c.slug for c in stage.essentials.all()]
+        for stage in InterviewStage.objects.prefetch_related("essentials")
+    }
+    assert {slug for slug, found in essentials.items() if found} == ROUNDS_WITH_GROUNDWORK
+    for team in TeamProfile.objects.all():
+        relevance = services.resolve(
+            services.PlanInputs(team=team.slug, interview=date(2026, 12, 28)),
+            today=date(2026, 11, 30),
+        ).request.relevance
+        for step in team.loop.select_related("stage"):
+            for slug in essentials[step.stage.slug]:
+                assert slug in relevance, (team.slug, step.stage.slug, slug)
 
 
 def test_reimporting_the_shipped_graph_changes_nothing(shipped):

@@ -1235,7 +1235,10 @@ def test_a_must_have_must_be_a_target():
 def test_a_selection_holds_the_must_haves_that_fit_and_is_optimal_around_them(case, data):
     graph, req = case
     must = frozenset(data.draw(st.lists(st.sampled_from(sorted(req.relevance)), unique=True)))
-    needed = selection.needed_subgraph(graph, dataclasses.replace(req, must=must))
+    # and rounds' groundwork, some cheap and some not beside the budget
+    essentials = data.draw(st.lists(st.sampled_from(sorted(req.relevance)), unique=True))
+    req = dataclasses.replace(req, must=must, essentials=dict.fromkeys(essentials, BEHAVIORAL))
+    needed = selection.needed_subgraph(graph, req, data.draw(st.none() | st.integers(0, 3000)))
     budget = data.draw(st.integers(0, needed.total_minutes + 60))
     forced = selection.must_learn(needed, budget)
     assert needed.is_closed(forced, forced) and needed.minutes(forced) <= budget
@@ -1247,6 +1250,98 @@ def test_a_selection_holds_the_must_haves_that_fit_and_is_optimal_around_them(ca
         best = selection.exact_select(needed, budget, node_limit=100_000, forced=forced)
         assert best is not None and best[1]
         assert selection.tier_values(needed, chosen.kept) >= selection.tier_values(needed, best[0])
+
+
+# --- the groundwork of the loop's rounds (essentials) -----------------------------------------
+
+BEHAVIORAL = ("behavioral", "Behavioral")
+
+
+def test_a_rounds_groundwork_is_learned_before_topics_worth_more():
+    graph = dag(hours={"story": 3.0, "t1": 1.0, "t2": 1.0, "t3": 1.0})
+    relevance = {"story": 0.6, "t1": 1.0, "t2": 1.0, "t3": 1.0}
+    plain = selection.needed_subgraph(graph, request(relevance=relevance))
+    assert selection.select(plain, 180, graph).kept == {"t1", "t2", "t3"}
+    req = request(relevance=relevance, essentials={"story": BEHAVIORAL})
+    needed = selection.needed_subgraph(graph, req)
+    assert needed.must == ["story"] and needed.essentials == ("story",)
+    assert selection.select(needed, 180, graph).kept == {"story"}
+    assert selection.select(needed, 240, graph).kept - {"story"} in ({"t1"}, {"t2"}, {"t3"})
+
+
+def test_groundwork_comes_once_the_teams_must_haves_are_in_and_while_small_beside_the_plan():
+    graph = dag("a>big", hours={"a": 9.5, "big": 1.0, "story": 1.0, "drill": 4.0})
+    relevance = {"big": 1.0, "story": 0.5, "drill": 0.5}
+    req = request(
+        relevance=relevance,
+        must={"big"},
+        essentials={"drill": ("ml-coding", "ML coding"), "story": BEHAVIORAL},
+    )
+    needed = selection.needed_subgraph(graph, req)  # without the plan's minutes: all of them
+    assert needed.must == ["big", "drill", "story"]  # the team's, then the loop's order
+    assert needed.essentials == ("drill", "story")
+    assert selection.must_learn(needed, 1000) == {"a", "big", "drill", "story"}
+    assert selection.must_learn(needed, 700) == {"a", "big", "story"}  # the drill does not fit
+    # 10 h: big with its prerequisite does not fit, so no groundwork is forced either: it
+    # is weighed as any topic (before, it took the room the must-have needed).
+    assert selection.must_learn(needed, 600) == frozenset()
+    # A plan of 20 h: each within a quarter of it. Of 15 h (under 20): within a tenth.
+    assert selection.needed_subgraph(graph, req, 1200).essentials == ("drill", "story")
+    assert selection.needed_subgraph(graph, req, 900).essentials == ("story",)
+    assert selection.needed_subgraph(graph, req, 500).essentials == ()
+    # A team's must-have that is a round's groundwork too is the team's.
+    both = selection.needed_subgraph(graph, dataclasses.replace(req, must={"big", "story"}))
+    assert both.must == ["big", "story", "drill"] and both.essentials == ("drill",)
+
+
+def test_a_groundwork_that_does_not_fit_names_its_round():
+    # Thirty quarter-hours of groundwork, each small beside a week of hours; not all thirty.
+    slugs = [f"e{n:02d}" for n in range(30)]
+    req = request(
+        relevance=dict.fromkeys(slugs, 0.5),
+        essentials=dict.fromkeys(slugs, BEHAVIORAL),
+        minutes_by_weekday=(60,) * 7,
+        interview=MONDAY + timedelta(days=7),
+    )
+    summary = build_schedule(dag(hours=dict.fromkeys(slugs, 0.25)), req).summary
+    cut = [slug for slug in slugs if slug not in summary.learned]
+    assert cut and summary.learned == slugs[: len(slugs) - len(cut)]  # the loop's order
+    assert summary.warnings[0] == (
+        f"{cut[0].upper()}, the groundwork of the Behavioral round, does not fit: it needs "
+        "15 min with its prerequisites; see the cut list"
+    )
+
+
+def test_a_mock_whose_round_has_none_of_its_groundwork_says_so():
+    graph = dag("a>story", hours={"a": 3.0, "story": 1.0, "c1": 1.0})
+    mock = MockStage("behavioral", "Behavioral", 45)
+    req = request(
+        relevance={"story": 0.3, "c1": 1.0},
+        essentials={"story": BEHAVIORAL},
+        mocks=(mock,),
+        interview=MONDAY + timedelta(days=4),
+    )
+    schedule = build_schedule(graph, req)
+    assert "story" not in schedule.summary.learned  # 4 h: more than a tenth of the plan
+    assert any(i.kind == "mock" for _, i in schedule.items())
+    assert (
+        "The Behavioral mock comes with none of the round's groundwork: STORY needs 4 h with "
+        "its prerequisites; see the cut list"
+    ) in schedule.summary.warnings
+    # Known, it is prepared: no warning.
+    known = build_schedule(graph, dataclasses.replace(req, known=frozenset({"story"})))
+    assert not any("groundwork" in w for w in known.summary.warnings)
+
+
+def test_a_groundwork_known_or_shaky_is_not_learned_and_must_be_a_target():
+    graph = dag(hours={"story": 1.0, "c1": 1.0})
+    req = request(relevance={"story": 0.6, "c1": 1.0}, essentials={"story": BEHAVIORAL})
+    assert selection.needed_subgraph(graph, req).must == ["story"]
+    for assumed in ({"known": frozenset({"story"})}, {"shaky": frozenset({"story"})}):
+        needed = selection.needed_subgraph(graph, dataclasses.replace(req, **assumed))
+        assert needed.must == [] and "story" not in needed.cost
+    with pytest.raises(PlanInputError, match="round essentials must be targets: story"):
+        build_schedule(graph, dataclasses.replace(req, relevance={"c1": 1.0}))
 
 
 def test_a_must_have_is_learned_unless_surely_known():

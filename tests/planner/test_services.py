@@ -11,8 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
+from kb import graph as kb_graph
 from kb.errors import UnknownConcept
-from kb.models import Concept, TeamProfile, Track, TrackConcept
+from kb.models import Concept, InterviewStage, TeamProfile, Track, TrackConcept
 from planner import calendar, formats, selection, services
 from planner.core import PlanInputError
 from planner.models import Plan, PlanItem
@@ -100,6 +101,29 @@ def test_a_must_have_the_background_is_rusty_on_is_studied_in_full(small_kb):
     plan = services.create_plan(inputs=with_background, today=MONDAY)
     assert plan.items.filter(kind="learn", concept_slug="self-attention").exists()
     assert not plan.items.filter(note__startswith="shaky", concept_slug="self-attention")
+
+
+def test_the_groundwork_of_the_teams_rounds_reaches_the_planner_and_comes_first(small_kb):
+    def essential(stage: str, slug: str) -> None:  # each a KB write: a new revision
+        InterviewStage.objects.get(slug=stage).essentials.add(Concept.objects.get(slug=slug))
+
+    assert services.resolve(inputs(), today=MONDAY).request.essentials == {}
+    essential("hiring-manager", "k-means")
+    essential("research-talk", "tokenization")
+    essential("ml-coding", "linear-algebra")  # weighed by none of the team's tracks: left out
+    essential("ml-system-design", "softmax")  # not a round of this team's loop
+    resolved = services.resolve(inputs(), today=MONDAY)
+    assert resolved.request.essentials == {  # in the loop's order
+        "tokenization": ("research-talk", "Research talk"),
+        "k-means": ("hiring-manager", "Hiring manager"),
+    }
+    assert resolved.request.must == frozenset()  # the team's own must-haves stay apart
+    assert services.team_must_have(resolved.team) == ()  # and are what the pages mark
+    needed = selection.needed_subgraph(kb_graph.current_graph(), resolved.request)
+    assert needed.must == ["tokenization", "k-means"]
+    # An ML engineer gives no job talk: its groundwork is not asked for.
+    as_engineer = services.resolve(inputs(role="ml-engineer"), today=MONDAY)
+    assert as_engineer.request.essentials == {"k-means": ("hiring-manager", "Hiring manager")}
 
 
 def test_research_talk_mock_only_for_research_scientists(small_kb):

@@ -82,7 +82,7 @@ def test_a_proven_selection_is_the_optimum_an_unseeded_solve_finds(shipped):
     # greedy's core value, 5.82) with the objective of a better solution (6.82), and the
     # plan kept a project deep dive over the job talk's structure while calling it optimal.
     from kb import graph as kb_graph
-    from planner import selection
+    from planner import core, selection
 
     inputs = PlanInputs(
         start=MONDAY,
@@ -93,8 +93,12 @@ def test_a_proven_selection_is_the_optimum_an_unseeded_solve_finds(shipped):
     resolved, schedule = services.preview_plan(inputs, today=MONDAY)
     summary = schedule.summary
     assert summary.exact
-    needed = selection.needed_subgraph(kb_graph.current_graph(), resolved.request)
-    optimum, proven = selection.exact_select(needed, summary.learning_budget)
+    needed = selection.needed_subgraph(
+        kb_graph.current_graph(), resolved.request, core.plan_minutes(resolved.request)
+    )
+    budget = summary.learning_budget
+    forced = selection.must_learn(needed, budget)  # the team's must-haves, the rounds' groundwork
+    optimum, proven = selection.exact_select(needed, budget, forced=forced)
     assert proven
     learned = set(summary.learned)
     assert selection.tier_values(needed, learned) == selection.tier_values(needed, optimum)
