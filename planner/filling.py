@@ -9,7 +9,7 @@ remainder); mocks go first, in the final part of the plan.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -56,12 +56,20 @@ def make_days(request: PlanRequest) -> list[Day]:
 STUDY_DAYS_PER_MOCK = 3  # a short plan rehearses fewer stages: learning comes first
 
 
-def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> None:
+def place_mocks(
+    days: list[Day],
+    request: PlanRequest,
+    warnings: list[str],
+    unprepared: Collection[str] = (),
+) -> None:
     """One mock per loop stage, on distinct days, spread over the final part of the plan.
 
     A plan has at most one mock per three study days (and always one): three
     mocks in a three-day plan would take a third of the time the core topics
-    need. The first stages of the loop are kept.
+    need. The first stages of the loop are kept, those `unprepared` (none of their
+    round's groundwork learned or known) after the others: a short plan kept an
+    ML coding mock it warned came unprepared, and left out the behavioral mock
+    after teaching the STAR stories it would rehearse.
 
     The final part is the last 30% of study days (at least as many days as
     mocks); a mock that fits no day there goes earlier, and one that fits no
@@ -73,9 +81,11 @@ def place_mocks(days: list[Day], request: PlanRequest, warnings: list[str]) -> N
     if not study:
         warnings.append("no study day before the interview: no mock interview could be scheduled")
         return
-    mocks = request.mocks[: max(1, len(study) // STUDY_DAYS_PER_MOCK)]
+    room = max(1, len(study) // STUDY_DAYS_PER_MOCK)
+    kept = set(sorted(request.mocks, key=lambda mock: mock.stage in unprepared)[:room])
+    mocks = [mock for mock in request.mocks if mock in kept]  # the loop's order
     if len(mocks) < len(request.mocks):
-        left_out = ", ".join(mock.title for mock in request.mocks[len(mocks) :])
+        left_out = ", ".join(mock.title for mock in request.mocks if mock not in kept)
         warnings.append(
             f"{len(study)} study days leave room for {len(mocks)} mock interview(s), not "
             f"{len(request.mocks)}: left out {left_out} (the time goes to learning)"

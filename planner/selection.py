@@ -901,7 +901,11 @@ def cut_topics(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -
                 hours_text(minutes) if minutes is not None else f"more than {hours_text(limit)}"
             )
             title = nodes[slug].get("title", slug)
-            kind = f"must-have {TIERS[tier].name}" if slug in must else TIERS[tier].name
+            kind = TIERS[tier].name
+            if slug in needed.essentials:
+                kind = f"round groundwork, {kind}"
+            elif slug in must:
+                kind = f"must-have {kind}"
             reason = (
                 f"{title}: {kind} topic, {amount} with the prerequisites it "
                 f"still needs; {hours_text(left)} left after the {names} topics"

@@ -235,7 +235,8 @@ def test_team_loops_follow_the_guide(shipped):
 
 
 # The rounds a candidate prepares for, whatever the team (CONTENT.md, "Round essentials");
-# the concepts round is the team's own topics, the recruiter screen needs no study.
+# the concepts round's preparation is the team's own topics, and the recruiter screen is
+# usually behind a candidate who plans for the loop.
 ROUNDS_WITH_GROUNDWORK = {
     "coding-algorithms",
     "ml-coding",

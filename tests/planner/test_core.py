@@ -1333,6 +1333,88 @@ def test_a_mock_whose_round_has_none_of_its_groundwork_says_so():
     assert not any("groundwork" in w for w in known.summary.warnings)
 
 
+def test_groundwork_is_studied_in_turn_with_the_topics_in_the_loops_order():
+    graph = dag("p>t1", hours=dict.fromkeys(["p", "t1", "t2", "t3", "code", "story"], 1.0))
+    relevance = {"t1": 1.0, "t2": 0.9, "t3": 0.8, "code": 0.5, "story": 0.6}
+    req = request(
+        relevance=relevance,
+        essentials={"code": ("coding-algorithms", "Coding"), "story": BEHAVIORAL},
+    )
+    needed = selection.needed_subgraph(graph, req)
+    kept = set(needed.order)
+    # Tier and value would put the story before the coding strategy, both after the topics;
+    # the loop's order (its mocks' order) puts the coding first, each after a topic.
+    assert core.study_order(needed, kept, {}) == ["p", "t1", "t2", "t3", "story", "code"]
+    assert core.study_order(needed, kept, {}, req.essentials) == [
+        "p", "t1", "code", "t2", "story", "t3",
+    ]  # fmt: skip
+    # More groundwork than topics: the rest follows.
+    assert core.study_order(needed, {"code", "story"}, {}, req.essentials) == ["code", "story"]
+
+
+def test_groundwork_of_rounds_without_a_mock_comes_first_then_the_loops_order():
+    req = request(
+        relevance={"code": 0.5, "story": 0.5, "team": 0.5},
+        essentials={
+            "code": ("coding-algorithms", "Coding"),
+            "story": BEHAVIORAL,
+            "team": ("hiring-manager", "Hiring manager"),
+        },
+        mocks=(MockStage("coding-algorithms", "Coding", 45), MockStage(*BEHAVIORAL, 45)),
+    )
+    assert core._groundwork_order(req) == ["team", "code", "story"]
+
+
+def test_groundwork_is_named_so_in_the_cut_list_and_its_mock_in_the_warning():
+    slugs = [f"e{n:02d}" for n in range(30)]
+    mock = MockStage("behavioral", "Behavioral", 45)
+    req = request(
+        relevance=dict.fromkeys(slugs, 0.5),
+        essentials=dict.fromkeys(slugs, BEHAVIORAL),
+        minutes_by_weekday=(60,) * 7,
+        interview=MONDAY + timedelta(days=7),
+        mocks=(mock,),
+    )
+    summary = build_schedule(dag(hours=dict.fromkeys(slugs, 0.25)), req).summary
+    assert summary.warnings[0].endswith(
+        "does not fit: it needs 15 min with its prerequisites, and the Behavioral mock comes "
+        "without it; see the cut list"
+    )
+    cut = next(c for c in summary.cut if c.concept in slugs)
+    assert ": round groundwork, important topic, 15 min with the prerequisites" in cut.reason
+
+
+def test_a_short_plan_rehearses_the_rounds_it_prepares_first():
+    graph = dag(hours={"code": 20.0, "story": 1.0, "t1": 1.0})
+    mocks = (
+        MockStage("coding-algorithms", "Coding", 45),
+        MockStage("ml-concepts", "ML concepts", 45),
+        MockStage("behavioral", "Behavioral", 45),
+    )
+    req = request(
+        relevance={"code": 0.5, "story": 0.6, "t1": 1.0},
+        essentials={"code": ("coding-algorithms", "Coding"), "story": BEHAVIORAL},
+        mocks=mocks,
+        minutes_by_weekday=(180,) * 7,
+        interview=MONDAY + timedelta(days=6),  # six study days: room for two mocks
+    )
+    schedule = build_schedule(graph, req)
+    placed = [item.stage for _, item in schedule.items() if item.kind == "mock"]
+    # The coding round's groundwork (20 h) is more than a tenth of the plan and does not
+    # fit: its mock is left out, though its round comes first in the loop.
+    assert placed == ["ml-concepts", "behavioral"]
+    assert "story" in schedule.summary.learned and "code" not in schedule.summary.learned
+    assert any(
+        w.endswith("left out Coding (the time goes to learning)") for w in schedule.summary.warnings
+    )
+    # Known, the coding round is prepared: the loop's first rounds are kept.
+    known = build_schedule(graph, dataclasses.replace(req, known=frozenset({"code"})))
+    assert [i.stage for _, i in known.items() if i.kind == "mock"] == [
+        "coding-algorithms",
+        "ml-concepts",
+    ]
+
+
 def test_a_groundwork_known_or_shaky_is_not_learned_and_must_be_a_target():
     graph = dag(hours={"story": 1.0, "c1": 1.0})
     req = request(relevance={"story": 0.6, "c1": 1.0}, essentials={"story": BEHAVIORAL})
