@@ -97,9 +97,13 @@ def place_mocks(
     # order of the real loop, with days between them to work on what each one showed.
     spots = _spread(len(mocks), len(final_part))
     for mock, spot in reversed(list(zip(mocks, spots, strict=True))):
-        nearby = sorted(
-            final_part, key=lambda d: (abs(final_part.index(d) - spot), -d.date.toordinal())
-        )
+        nearby = [
+            day
+            for _, day in sorted(
+                enumerate(final_part),
+                key=lambda pair: (abs(pair[0] - spot), -pair[1].date.toordinal()),
+            )
+        ]
         candidates = nearby + study[:-window][::-1]  # then earlier, latest first
         fitting = next(
             (d for d in candidates if d.date not in taken and d.free_minutes >= mock.minutes),

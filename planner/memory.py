@@ -25,6 +25,7 @@ Choices made here, each for the planner's sake:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -77,6 +78,13 @@ def _utc(when: datetime) -> datetime:
     if when.tzinfo is None or when.utcoffset() is None:
         raise ValueError(f"{when!r} has no time zone; pass an aware datetime")
     return when.astimezone(UTC)
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_scheduler(max_days: int, parameters: tuple[float, ...] | None) -> Scheduler:
+    """One scheduler per configuration for the process: building one validates its
+    parameters, a quarter of a millisecond a plan, and review_card leaves it as it was."""
+    return scheduler(max_interval_days=max_days, parameters=parameters)
 
 
 def scheduler(
@@ -209,7 +217,7 @@ class Forecast:
     def _scheduler(self, max_days: int) -> Scheduler:
         found = self._schedulers.get(max_days)
         if found is None:
-            found = scheduler(max_interval_days=max_days, parameters=self.parameters)
+            found = _shared_scheduler(max_days, self.parameters)
             self._schedulers[max_days] = found
         return found
 
