@@ -13,7 +13,7 @@ those are what the interview will probe and the person would forget.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -135,12 +135,47 @@ def refresher_plan(
         if found:
             needs[slug] = sorted(found, key=lambda r: (position[r], rank[r]))
     study = [d for d in days if not d.interview_day and d.available_minutes > 0]
+    minutes = {slug: refresher_minutes(graph, slug) for slug in wanted}
+    budget = int(REFRESHER_SHARE * sum(d.free_minutes for d in study))
     return Refreshers(
-        minutes={slug: refresher_minutes(graph, slug) for slug in wanted},
+        minutes=minutes,
         needs=needs,
-        budget=int(REFRESHER_SHARE * sum(d.free_minutes for d in study)),
+        budget=budget,
         order=wanted,
+        dropped=_beyond_budget(request, wanted, needs, minutes, budget),
     )
+
+
+def _beyond_budget(
+    request: PlanRequest,
+    wanted: list[str],
+    needs: Mapping[str, Sequence[str]],
+    minutes: Mapping[str, int],
+    budget: int,
+) -> list[str]:
+    """The refreshers left out when they do not all fit the budget: those that matter
+    least to the plan (the relevance of the refreshed concept, or of the most relevant
+    concept of the plan resting on it), the rest kept whole, in plan order.
+
+    Kept in the order the plan needed them, the first shaky prerequisites of the first
+    topics took the budget, and a vision plan for an ML engineer rusty on vision left the
+    convolution (a core topic of the team) unrefreshed for the prerequisites of
+    quantization.
+    """
+    if sum(minutes[slug] for slug in wanted) <= budget:
+        return []
+    weight = {slug: request.relevance.get(slug, 0.0) for slug in wanted}
+    for concept, parts in needs.items():
+        for part in parts:
+            weight[part] = max(weight[part], request.relevance.get(concept, 0.0))
+    rank = {slug: index for index, slug in enumerate(wanted)}
+    kept: set[str] = set()
+    left = budget
+    for slug in sorted(wanted, key=lambda s: (-weight[s], rank[s])):
+        if minutes[slug] <= left:
+            kept.add(slug)
+            left -= minutes[slug]
+    return [slug for slug in wanted if slug not in kept]
 
 
 def place_refreshers(

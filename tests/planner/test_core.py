@@ -1161,6 +1161,19 @@ def test_a_first_topic_on_a_stack_of_shaky_concepts_waits_for_all_their_refreshe
     assert sum(day == MONDAY for day, _ in refreshers) > reviews.REFRESHERS_PER_DAY
 
 
+def test_refreshers_beyond_the_budget_are_those_that_matter_least_not_the_last_needed():
+    req = request(relevance={"topic": 1.0, "minor": 0.3, "core": 0.9})
+    wanted = ["early", "part", "core"]  # the order the plan needs them in
+    needs = {"minor": ["early"], "topic": ["part"]}  # early only serves a minor topic
+    minutes = {"early": 30, "part": 20, "core": 30}
+    assert reviews._beyond_budget(req, wanted, needs, minutes, 80) == []  # all fit
+    # 60 min: the part of a core topic (1.0) and the shaky core topic (0.9) before the
+    # prerequisite of a minor one (0.3), needed first as it is.
+    assert reviews._beyond_budget(req, wanted, needs, minutes, 60) == ["early"]
+    # 40 min: the most relevant first, then what still fits whole.
+    assert reviews._beyond_budget(req, wanted, needs, minutes, 40) == ["early", "core"]
+
+
 def test_a_due_review_waits_for_the_first_day_with_room_only_as_long_as_its_slack():
     from datetime import UTC, datetime
 
