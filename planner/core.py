@@ -225,8 +225,9 @@ def study_order(
     so more topics are done early), each preceded by its missing prerequisites in
     learning order; then important and useful topics; then the prerequisites
     learned toward a cut topic. A plan that slips so loses its least important
-    topics, never the chain under a core one. The loop rounds' `groundwork` (learned
-    first or chosen) comes one after every other topic (_with_groundwork_between).
+    topics, never the chain under a core one, but for the loop rounds' `groundwork`
+    (learned first or chosen), which comes one after every other topic so as to come
+    before its round's mock (_with_groundwork_between).
     """
     position = needed.position
     targets = [t for t in needed.tier if t in kept]
@@ -346,11 +347,15 @@ def _attempt(
     cap: int | None = None,
     *,
     retry_if_lost: bool = False,
+    floor: int = 0,
 ) -> Build:
     """One build: days, selection, fill and follow-ups, with `extra` learning minutes per day.
 
     `cap` bounds the learning budget below what the days hold in total, for when
-    sessions could not use every minute (a day's last 20 minutes hold no session).
+    sessions could not use every minute (a day's last 20 minutes hold no session);
+    `floor` raises it to what an earlier build learned plus the buffers it left idle,
+    for when sessions used minutes the budget does not count (a 15-minute topic on a
+    20-minute day, a topic finishing in the review share).
     With `retry_if_lost`, a build that leaves a chosen concept without a session is
     returned before its reviews and mocks are placed: the caller drops it and
     selects again on a smaller budget (_fitting_attempt), so they would be wasted.
@@ -361,6 +366,7 @@ def _attempt(
     capacity = _capacity(days, share, extra, request.min_session_minutes)
     budget = usable_minutes(capacity, request.min_session_minutes)
     budget -= refresher_reserve(days, request, graph, needed.cost)
+    budget = max(budget, floor)  # what an earlier build learned, and left idle
     budget = max(0, budget if cap is None else min(budget, cap))
     selection = select(needed, budget, graph, memo.proven)
     order = study_order(needed, selection.kept, selection.toward, _groundwork_order(request))
@@ -433,6 +439,7 @@ def _fitting_attempt(
     share: float,
     extra: Mapping[date, int],
     cap: int | None = None,
+    floor: int = 0,
 ) -> tuple[Build, int | None]:
     """An attempt whose chosen topics all find sessions in the days, and the cap it took.
 
@@ -442,7 +449,15 @@ def _fitting_attempt(
     """
     for attempt in range(FIT_ROUNDS):
         build = _attempt(
-            graph, request, needed, memo, share, extra, cap, retry_if_lost=attempt < FIT_ROUNDS - 1
+            graph,
+            request,
+            needed,
+            memo,
+            share,
+            extra,
+            cap,
+            retry_if_lost=attempt < FIT_ROUNDS - 1,
+            floor=floor,
         )
         lost = [slug for slug in build.unplaced if slug in build.selection.kept]
         if not lost:
@@ -550,8 +565,9 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     best: Build | None = None
     unprepared = _unprepared_rounds(request, needed) if needed.total_minutes > usable else set()
     memo = PlanMemo(ProvenOptima(), plan_forecast(request), frozenset(unprepared))
+    floor = 0
     for _ in range(BUFFER_ROUNDS):
-        build, cap = _fitting_attempt(graph, request, needed, memo, share, extra, cap)
+        build, cap = _fitting_attempt(graph, request, needed, memo, share, extra, cap, floor)
         if best is None or _learns_more(needed, build, best):
             best = build
         idle = _idle_buffers(build.days, request.min_session_minutes)
@@ -562,6 +578,10 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
             extra[when] = extra.get(when, 0) + minutes
         if cap is not None:  # what the days held last time, plus the idle time now offered
             cap += sum(idle.values())
+        # The budget may count less than the days held (a short topic on a short day): the
+        # next selection has at least what was learned and the idle time, or a buffer
+        # offered to a day whose capacity is its free time already would add nothing.
+        floor = needed.minutes(build.finished) + sum(idle.values())
     assert best is not None  # BUFFER_ROUNDS >= 1
     for day in best.days:
         sort_items(day)
@@ -569,58 +589,44 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     return Schedule(request.start, request.interview, best.days, summary)
 
 
-def _must_warning(
-    graph: nx.DiGraph,
-    request: PlanRequest,
-    needed: Needed,
-    slug: str,
-    finished: Iterable[str],
-    mocked: Collection[str],
-) -> str:
+def _must_warning(graph: nx.DiGraph, needed: Needed, slug: str, finished: Iterable[str]) -> str:
     title = graph.nodes[slug].get("title", slug)
     hours = hours_text(needed.minutes(needed.closure([slug], without=set(finished))))
-    if slug in request.must:
-        return (
-            f"The must-have topic {title} does not fit: it needs {hours} with its "
-            "prerequisites; see the cut list"
-        )
-    stage, round_title = request.essentials[slug]
-    mock = f", and the {round_title} mock comes without it" if stage in mocked else ""
     return (
-        f"{title}, the groundwork of the {round_title} round, does not fit: it needs "
-        f"{hours} with its prerequisites{mock}; see the cut list"
+        f"The must-have topic {title} does not fit: it needs {hours} with its prerequisites; "
+        "see the cut list"
     )
 
 
-def _unprepared_mocks(
+def _unprepared_rounds_warnings(
     graph: nx.DiGraph,
     request: PlanRequest,
     needed: Needed,
     mocked: Collection[str],
     finished: Iterable[str],
 ) -> list[str]:
-    """A mock of a round none of whose groundwork the plan learns or assumes known: it
-    was too dear to be learned first (ESSENTIAL_SHARE) and was not chosen. The mock
-    stays, as the one rehearsal of that round there is time for, and the candidate is
-    told."""
+    """A loop round none of whose groundwork the plan learns or assumes known, whether it
+    did not fit, gave way to the team's must-haves or was too dear to come first: the
+    candidate is told, and told when the round's mock comes without it (the mock stays,
+    as the one rehearsal of that round there is time for)."""
     learned = set(finished)
     by_round: dict[str, list[str]] = {}
     for slug, (stage, _) in request.essentials.items():
         by_round.setdefault(stage, []).append(slug)
     warnings = []
     for stage, groundwork in by_round.items():
-        if stage not in mocked or any(s not in needed.cost or s in learned for s in groundwork):
-            continue  # no mock, or some of it learned or already known
-        if any(s in needed.must for s in groundwork):
-            continue  # to be learned first, it did not fit: its own warning names the mock
-        dear = ", ".join(
+        if any(s not in needed.cost or s in learned for s in groundwork):
+            continue  # some of it learned, or already known
+        title = request.essentials[groundwork[0]][1]
+        missing = ", ".join(
             f"{graph.nodes[s].get('title', s)} needs "
             f"{hours_text(needed.minutes(needed.closure([s], without=learned)))}"
             for s in groundwork
         )
+        mock = ", and its mock comes without it" if stage in mocked else ""
         warnings.append(
-            f"The {request.essentials[groundwork[0]][1]} mock comes with none of the round's "
-            f"groundwork: {dear} with its prerequisites; see the cut list"
+            f"The {title} round gets none of its groundwork ({missing} with its "
+            f"prerequisites){mock}; see the cut list"
         )
     return warnings
 
@@ -682,10 +688,10 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
             )
     mocked = {item.stage for day in days for item in day.items if item.kind == MOCK}
     warnings[:0] = [  # first of all: what the team asks in every loop, and its rounds' groundwork
-        _must_warning(graph, request, needed, slug, finished, mocked)
+        _must_warning(graph, needed, slug, finished)
         for slug in needed.must
-        if slug not in finished
-    ] + _unprepared_mocks(graph, request, needed, mocked, finished)
+        if slug not in finished and slug not in needed.essentials
+    ] + _unprepared_rounds_warnings(graph, request, needed, mocked, finished)
     recall = _recall_summaries(request, needed, build.forecasts)
     total_value = sum(needed.value.values())
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)

@@ -36,6 +36,9 @@ REVIEW_SHARE_FLOOR = 0.1
 ESSENTIAL_SHARE = 0.25
 ESSENTIAL_SHORT_SHARE = 0.1
 ESSENTIAL_PLAN_MINUTES = 20 * 60
+# All of a plan's groundwork learned first takes at most this share of its budget, and only
+# groundwork the team's tracks weigh at least `important` is (PlanRequest.essentials).
+ESSENTIALS_TOTAL_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,12 @@ class PlanRequest:
         (a story bank for behavioral): a candidate who walks into a round with no
         preparation at all can fail the loop there, whatever the plan's other topics.
         Learned once every one of `must` is, in the order given, as many as fit, when
-        it takes at most ESSENTIAL_SHARE of the plan's learning time
-        (ESSENTIAL_SHORT_SHARE in a plan of under ESSENTIAL_PLAN_MINUTES: in the last
-        days the team's own topics come first). Any other is weighed as any topic, and
-        a mock of its round with none of its groundwork learned is warned of.
+        the team's tracks weigh it important or more and it takes at most
+        ESSENTIAL_SHARE of the plan's learning time (ESSENTIAL_SHORT_SHARE in a plan of
+        under ESSENTIAL_PLAN_MINUTES: in the last days the team's own topics come
+        first), all of them together at most ESSENTIALS_TOTAL_SHARE of its budget. Any
+        other is weighed as any topic, and a mock of its round with none of its
+        groundwork learned is warned of.
     """
 
     start: date

@@ -82,10 +82,11 @@ def place_mocks(
         warnings.append("no study day before the interview: no mock interview could be scheduled")
         return
     room = max(1, len(study) // STUDY_DAYS_PER_MOCK)
-    kept = set(sorted(request.mocks, key=lambda mock: mock.stage in unprepared)[:room])
-    mocks = [mock for mock in request.mocks if mock in kept]  # the loop's order
-    if len(mocks) < len(request.mocks):
-        left_out = ", ".join(mock.title for mock in request.mocks if mock not in kept)
+    given = request.mocks
+    kept = set(sorted(range(len(given)), key=lambda i: given[i].stage in unprepared)[:room])
+    mocks = [mock for i, mock in enumerate(given) if i in kept]  # the loop's order
+    if len(mocks) < len(given):
+        left_out = ", ".join(mock.title for i, mock in enumerate(given) if i not in kept)
         warnings.append(
             f"{len(study)} study days leave room for {len(mocks)} mock interview(s), not "
             f"{len(request.mocks)}: left out {left_out} (the time goes to learning)"

@@ -80,6 +80,12 @@ def _utc(when: datetime) -> datetime:
     return when.astimezone(UTC)
 
 
+def _scheduler_for(max_days: int, parameters: Sequence[float] | None) -> Scheduler:
+    if max_days < 1:  # checked here: an error is not cached
+        raise ValueError(f"max_interval_days must be at least 1, got {max_days}")
+    return _shared_scheduler(max_days, None if parameters is None else tuple(parameters))
+
+
 @functools.lru_cache(maxsize=256)
 def _shared_scheduler(max_days: int, parameters: tuple[float, ...] | None) -> Scheduler:
     """One scheduler per configuration for the process: building one validates its
@@ -125,7 +131,7 @@ def review(
     grade = check_rating(rating)
     when = _utc(when)
     card = Card(card_id=card_id, due=when) if card_state is None else Card.from_dict(card_state)
-    card, _ = scheduler(max_interval_days=max_interval_days, parameters=parameters).review_card(
+    card, _ = _scheduler_for(max_interval_days, parameters).review_card(
         card, grade, review_datetime=when
     )
     if not_after is not None:
@@ -156,7 +162,8 @@ def recall_at(
     if not card_state:
         return 0.0
     card = Card.from_dict(card_state)
-    return float(scheduler(parameters=parameters).get_card_retrievability(card, _utc(when)))
+    scheduled = _scheduler_for(DEFAULT_MAX_INTERVAL_DAYS, parameters)
+    return float(scheduled.get_card_retrievability(card, _utc(when)))
 
 
 def fit_parameters(entries: Iterable[Mapping[str, Any]]) -> list[float]:

@@ -142,11 +142,12 @@ def refresher_plan(
         needs=needs,
         budget=budget,
         order=wanted,
-        dropped=_beyond_budget(request, wanted, needs, minutes, budget),
+        dropped=_beyond_budget(graph, request, wanted, needs, minutes, budget),
     )
 
 
 def _beyond_budget(
+    graph: nx.DiGraph,
     request: PlanRequest,
     wanted: list[str],
     needs: Mapping[str, Sequence[str]],
@@ -155,7 +156,8 @@ def _beyond_budget(
 ) -> list[str]:
     """The refreshers left out when they do not all fit the budget: those that matter
     least to the plan (the relevance of the refreshed concept, or of the most relevant
-    concept of the plan resting on it), the rest kept whole, in plan order.
+    concept of the plan or shaky concept refreshed that rests on it: a part weighs what
+    its whole does), the rest kept whole, in plan order.
 
     Kept in the order the plan needed them, the first shaky prerequisites of the first
     topics took the budget, and a vision plan for an ML engineer rusty on vision left the
@@ -168,6 +170,10 @@ def _beyond_budget(
     for concept, parts in needs.items():
         for part in parts:
             weight[part] = max(weight[part], request.relevance.get(concept, 0.0))
+    for whole in sorted(wanted, key=lambda s: graph.nodes[s]["position"], reverse=True):
+        for part in graph.predecessors(whole):  # a whole before its parts: weight flows down
+            if part in weight:
+                weight[part] = max(weight[part], weight[whole])
     rank = {slug: index for index, slug in enumerate(wanted)}
     kept: set[str] = set()
     left = budget

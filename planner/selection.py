@@ -43,6 +43,7 @@ from planner.domain import (
     ESSENTIAL_PLAN_MINUTES,
     ESSENTIAL_SHARE,
     ESSENTIAL_SHORT_SHARE,
+    ESSENTIALS_TOTAL_SHARE,
     TIERS,
     Cut,
     PlanRequest,
@@ -104,8 +105,8 @@ class Needed:
     value: dict[str, float]  # targets only: relevance squared
     tier: dict[str, int]  # targets only: index into TIERS, in learning order
     # The request's must-have targets still to learn, the most valuable first (then in
-    # learning order), with its loop rounds' essentials before or after them by their
-    # cost (needed_subgraph): learned before any other choice, as many as fit (must_learn).
+    # learning order), then its loop rounds' essentials the plan can afford
+    # (needed_subgraph): learned before any other choice, as many as fit (must_learn).
     must: list[str] = field(default_factory=list)
     essentials: tuple[str, ...] = ()  # those of `must` that are loop rounds' groundwork
     # The graph's dependents over the same edge kinds, in learning order (kb.dag.dependent_lists):
@@ -421,13 +422,20 @@ def needed_subgraph(graph: nx.DiGraph, request: PlanRequest, usable: int | None 
         if usable is None or usable >= ESSENTIAL_PLAN_MINUTES
         else ESSENTIAL_SHORT_SHARE
     )
-    essentials = [
-        slug
-        for slug in request.essentials
-        if slug in value  # not known
-        and slug not in request.must  # nor the team's own must-have
-        and (usable is None or needed.minutes(needed.closure([slug])) <= share * usable)
-    ]
+    closure = {
+        slug: needed.minutes(needed.closure([slug])) for slug in request.essentials if slug in value
+    }
+    essentials = sorted(  # the cheapest first: as many rounds as the plan can afford
+        (
+            slug
+            for slug in request.essentials
+            if slug in value  # not known
+            and slug not in request.must  # nor the team's own must-have
+            and request.relevance[slug] >= TIERS[1].threshold  # what the team weighs
+            and (usable is None or closure[slug] <= share * usable)
+        ),
+        key=closure.__getitem__,
+    )
     needed.must += essentials
     needed.essentials = tuple(essentials)
     return needed
@@ -440,18 +448,25 @@ def must_learn(needed: Needed, budget: int) -> frozenset[str]:
     The team's must-haves come first, then the rounds' groundwork, and the groundwork
     only once every must-have is in: taken before them, or beside one that did not fit,
     it cost an LLM research plan the Transformer and a one-week generative media plan
-    diffusion models. Until then it is weighed as any topic.
+    diffusion models. Until then it is weighed as any topic, and so is what would take
+    the groundwork past ESSENTIALS_TOTAL_SHARE of the budget: each round's small beside
+    the plan, a loop of five rounds could otherwise leave the team's topics a trickle.
     """
     kept: set[str] = set()
     total = 0
+    groundwork = 0  # minutes the essentials added
     for topic in needed.must:
-        if topic in needed.essentials and not needed.must_haves_in(kept):
+        essential = topic in needed.essentials
+        if essential and not needed.must_haves_in(kept):
             break
         grown = needed.closure([topic], without=kept)
         minutes = needed.minutes(grown)
+        if essential and groundwork + minutes > ESSENTIALS_TOTAL_SHARE * budget:
+            continue  # the rest of the plan is the team's topics, whatever the loop
         if total + minutes <= budget:
             kept |= grown
             total += minutes
+            groundwork += minutes if essential else 0
     return frozenset(kept)
 
 
@@ -840,10 +855,11 @@ def hours_text(minutes: int) -> str:
     return f"{hours} h" if not rest else f"{hours} h {rest:02d}"
 
 
-def _tier_names(tier: int, *, must: bool = False) -> str:
+def _tier_names(tier: int, *, first: Sequence[str] = ()) -> str:
     """'the other core', 'the core and other important', 'the core, important and other useful';
-    with `must`, 'the must-have and other core', 'the must-have, core and other important'."""
-    names = ["must-have"] * must + [t.name for t in TIERS[:tier]] + [f"other {TIERS[tier].name}"]
+    with `first` (what was learned before any tier: "must-have", "round groundwork"),
+    'the must-have and other core', 'the must-have, core and other important'."""
+    names = [*first, *(t.name for t in TIERS[:tier]), f"other {TIERS[tier].name}"]
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
@@ -892,7 +908,17 @@ def cut_topics(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -
         first = {t for t in must if t in kept and needed.tier[t] > tier}
         served = needed.closure(above | first)
         left = max(budget - needed.minutes(served), 0)
-        names = _tier_names(tier, must=bool(first))
+        names = _tier_names(
+            tier,
+            first=[
+                label
+                for label, found in (
+                    ("must-have", any(t not in needed.essentials for t in first)),
+                    ("round groundwork", any(t in needed.essentials for t in first)),
+                )
+                if found
+            ],
+        )
         cut_here.sort(key=lambda t: (-needed.value[t], position[t]))
         needs = needed.closure_minutes_of(cut_here, without=served, limit=limit)
         for slug in cut_here:

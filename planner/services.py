@@ -382,9 +382,9 @@ def round_essentials(
 
 
 def _stage_essentials() -> dict[str, tuple[str, ...]]:
-    rows = InterviewStage.essentials.through.objects.order_by("pk").values_list(
+    rows = InterviewStage.essentials.through.objects.order_by(
         "interviewstage__slug", "concept__slug"
-    )
+    ).values_list("interviewstage__slug", "concept__slug")  # a set: slug order, as the API
     found: dict[str, list[str]] = {}
     for stage, concept in rows:
         found.setdefault(stage, []).append(concept)
