@@ -407,17 +407,23 @@ def _groundwork_order(request: PlanRequest) -> list[str]:
     return sorted(request.essentials, key=lambda slug: request.essentials[slug][0] in mocked)
 
 
+def _groundwork_by_round(request: PlanRequest) -> dict[str, list[str]]:
+    """Stage slug -> the concepts of its groundwork, in the request's order."""
+    rounds: dict[str, list[str]] = {}
+    for slug, (stage, _) in request.essentials.items():
+        rounds.setdefault(stage, []).append(slug)
+    return rounds
+
+
 def _unprepared_rounds(request: PlanRequest, needed: Needed) -> set[str]:
     """The loop rounds none of whose groundwork is known or learned first (Needed.essentials)
     in a plan that cannot learn everything: unless chosen among the other topics, the plan
     leaves them without any."""
-    ready: set[str] = set()
-    named: set[str] = set()
-    for slug, (stage, _) in request.essentials.items():
-        named.add(stage)
-        if slug not in needed.cost or slug in needed.essentials:
-            ready.add(stage)
-    return named - ready
+    return {
+        stage
+        for stage, groundwork in _groundwork_by_round(request).items()
+        if all(s in needed.cost and s not in needed.essentials for s in groundwork)
+    }
 
 
 def _capacity(
@@ -476,8 +482,7 @@ def _learns_more(needed: Needed, first: Build, second: Build) -> bool:
         def value(topics: Iterable[str]) -> float:
             return round(sum(needed.value[t] for t in topics if t in finished), 9)
 
-        team = value(t for t in needed.must if t not in needed.essentials)
-        return team, value(needed.essentials), tier_values(needed, finished)
+        return value(needed.must_haves), value(needed.essentials), tier_values(needed, finished)
 
     return learned(first) >= learned(second)
 
@@ -558,12 +563,13 @@ def build_schedule(graph: nx.DiGraph, request: PlanRequest) -> Schedule:
     share = request.review_share
     usable = plan_minutes(request)
     needed = needed_subgraph(graph, request, usable)
+    unprepared: set[str] = set()
     if needed.total_minutes > usable:
         share = min(share, REVIEW_SHARE_FLOOR)  # learning the targets comes before reviews
+        unprepared = _unprepared_rounds(request, needed)
     extra: dict[date, int] = {}
     cap: int | None = None
     best: Build | None = None
-    unprepared = _unprepared_rounds(request, needed) if needed.total_minutes > usable else set()
     memo = PlanMemo(ProvenOptima(), plan_forecast(request), frozenset(unprepared))
     floor = 0
     for _ in range(BUFFER_ROUNDS):
@@ -610,11 +616,8 @@ def _unprepared_rounds_warnings(
     candidate is told, and told when the round's mock comes without it (the mock stays,
     as the one rehearsal of that round there is time for)."""
     learned = set(finished)
-    by_round: dict[str, list[str]] = {}
-    for slug, (stage, _) in request.essentials.items():
-        by_round.setdefault(stage, []).append(slug)
     warnings = []
-    for stage, groundwork in by_round.items():
+    for stage, groundwork in _groundwork_by_round(request).items():
         if any(s not in needed.cost or s in learned for s in groundwork):
             continue  # some of it learned, or already known
         title = request.essentials[groundwork[0]][1]
@@ -689,8 +692,8 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
     mocked = {item.stage for day in days for item in day.items if item.kind == MOCK}
     warnings[:0] = [  # first of all: what the team asks in every loop, and its rounds' groundwork
         _must_warning(graph, needed, slug, finished)
-        for slug in needed.must
-        if slug not in finished and slug not in needed.essentials
+        for slug in needed.must_haves
+        if slug not in finished
     ] + _unprepared_rounds_warnings(graph, request, needed, mocked, finished)
     recall = _recall_summaries(request, needed, build.forecasts)
     total_value = sum(needed.value.values())

@@ -81,15 +81,13 @@ def _utc(when: datetime) -> datetime:
 
 
 def _scheduler_for(max_days: int, parameters: Sequence[float] | None) -> Scheduler:
-    if max_days < 1:  # checked here: an error is not cached
-        raise ValueError(f"max_interval_days must be at least 1, got {max_days}")
+    """One scheduler per configuration for the process: building one validates its
+    parameters, a quarter of a millisecond a plan, and review_card leaves it as it was."""
     return _shared_scheduler(max_days, None if parameters is None else tuple(parameters))
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)  # a configuration that raises is not kept
 def _shared_scheduler(max_days: int, parameters: tuple[float, ...] | None) -> Scheduler:
-    """One scheduler per configuration for the process: building one validates its
-    parameters, a quarter of a millisecond a plan, and review_card leaves it as it was."""
     return scheduler(max_interval_days=max_days, parameters=parameters)
 
 
@@ -218,15 +216,10 @@ class Forecast:
         self.study_time = study_time
         self.zone = interview_at.tzinfo
         self.parameters = tuple(parameters) if parameters is not None else None
-        self._schedulers: dict[int, Scheduler] = {}
         self._reviewed: dict[tuple[Any, ...], Card] = {}
 
     def _scheduler(self, max_days: int) -> Scheduler:
-        found = self._schedulers.get(max_days)
-        if found is None:
-            found = _shared_scheduler(max_days, self.parameters)
-            self._schedulers[max_days] = found
-        return found
+        return _scheduler_for(max_days, self.parameters)
 
     def study_moment(self, day: date) -> datetime:
         return datetime.combine(day, self.study_time, tzinfo=self.zone)

@@ -116,9 +116,13 @@ class Needed:
         default_factory=dict, init=False, repr=False, compare=False
     )
 
+    @property
+    def must_haves(self) -> list[str]:
+        """The team's must-haves: `must` but the rounds' essentials."""
+        return [t for t in self.must if t not in self.essentials]
+
     def must_haves_in(self, kept: set[str] | frozenset[str]) -> bool:
-        """Are all the team's must-haves (`must` but the essentials) in `kept`?"""
-        return all(t in kept for t in self.must if t not in self.essentials)
+        return all(t in kept for t in self.must_haves)
 
     @cached_property
     def dependents(self) -> dict[str, list[str]]:
@@ -908,17 +912,9 @@ def cut_topics(needed: Needed, kept: set[str], budget: int, graph: nx.DiGraph) -
         first = {t for t in must if t in kept and needed.tier[t] > tier}
         served = needed.closure(above | first)
         left = max(budget - needed.minutes(served), 0)
-        names = _tier_names(
-            tier,
-            first=[
-                label
-                for label, found in (
-                    ("must-have", any(t not in needed.essentials for t in first)),
-                    ("round groundwork", any(t in needed.essentials for t in first)),
-                )
-                if found
-            ],
-        )
+        labels = ["must-have"] * bool(first - set(needed.essentials))
+        labels += ["round groundwork"] * bool(first & set(needed.essentials))
+        names = _tier_names(tier, first=labels)
         cut_here.sort(key=lambda t: (-needed.value[t], position[t]))
         needs = needed.closure_minutes_of(cut_here, without=served, limit=limit)
         for slug in cut_here:
