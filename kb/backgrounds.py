@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import networkx as nx
 from django.db.models import Prefetch, QuerySet
 
-from kb.dag import by_position, check_known, edge_kinds, known_closure, walk
+from kb.dag import by_position, check_known, edge_kinds, known_closure, upstream_closure
 from kb.errors import ApplicationError
 from kb.models import Area, Background, Concept
 
@@ -75,7 +75,7 @@ def plan_scope(
     """The targets and every concept they rest on: what a plan could ever schedule."""
     targets = check_known(graph, targets, field="targets")
     kinds = edge_kinds(include_recommended)
-    return set(targets) | set(walk(graph, targets, upstream=True, kinds=kinds))
+    return set(upstream_closure(graph, targets, kinds=kinds))
 
 
 def _areas(values: Iterable[str], field: str) -> set[str]:

@@ -17,8 +17,9 @@ import networkx as nx
 from kb import graph as kb_graph
 from kb.models import Question, Resource
 from planner import core
-from planner.models import Plan
+from planner.models import ItemStatus, Plan
 from planner.services import (
+    NewPlan,
     Resolved,
     day_rows,
     plan_inputs,
@@ -241,7 +242,6 @@ def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, An
 
 def plan_payload(plan: Plan) -> dict[str, Any]:
     """The contract for a stored plan, with item ids and statuses."""
-    graph = kb_graph.current_graph()
     items = plan.items.order_by("date", "order").values(
         "id", "date", "kind", "concept_slug", "stage", "minutes", "part", "parts", "note", "status"
     )
@@ -262,6 +262,34 @@ def plan_payload(plan: Plan) -> dict[str, Any]:
         )
         for row in items
     )
+    return _stored_payload(plan, rows)
+
+
+def new_plan_payload(new: NewPlan) -> dict[str, Any]:
+    """plan_payload of a plan just stored, from what was written rather than read back:
+    the same answer (tests hold them equal), a query and a hundred rows fewer."""
+    rows = (
+        (
+            day.date,
+            {
+                "id": item_id,
+                "kind": item.kind,
+                "concept": item.concept or None,
+                "minutes": item.minutes,
+                "stage": item.stage or None,
+                "part": item.part,
+                "parts": item.parts,
+                "note": item.note,
+                "status": ItemStatus.PENDING.value,
+            },
+        )
+        for (day, item), item_id in zip(new.schedule.items(), new.item_ids, strict=True)
+    )
+    return _stored_payload(new.plan, rows)
+
+
+def _stored_payload(plan: Plan, rows: Iterable[tuple[date, dict[str, Any]]]) -> dict[str, Any]:
+    graph = kb_graph.current_graph()
     summary = {k: v for k, v in plan.summary.items() if k != "days"}
     inputs = plan_inputs(plan)
     return {

@@ -30,7 +30,7 @@ from django.db.models import Count
 from django.utils import timezone as dj_timezone
 
 from kb import graph as kb_graph
-from kb.dag import walk
+from kb.dag import upstream_closure
 from kb.errors import ApplicationError
 from kb.models import Concept, InterviewStage, Question, Role, TeamProfile, Track
 from kb.search import unknown_message
@@ -45,7 +45,7 @@ from planner.domain import (
     TARGET_RETENTION,
 )
 from planner.models import FsrsParameters, ItemKind, ItemStatus, MemoryCard, Plan, PlanItem
-from prepgraph.rows import insert_rows
+from prepgraph.rows import insert_rows, insert_rows_returning_pks
 
 # Stages a mock interview rehearses (the recruiter screen and the hiring manager chat are
 # conversations, not rounds to practise under time).
@@ -543,15 +543,14 @@ def _memory_of(
     fitted FSRS parameters (None: the defaults). Two queries, none without an owner."""
     if owner is None or not getattr(owner, "is_authenticated", False):
         return {}, None
-    graph = kb_graph.current_graph()
-    slugs = set(relevance) | set(walk(graph, relevance, upstream=True, kinds=EDGE_KINDS))
-    cards = {
-        slug: state
-        for slug, state in MemoryCard.objects.filter(user=owner)
-        .exclude(state={})
-        .values_list("concept_slug", "state")
-        if slug in slugs
-    }
+    rated = list(
+        MemoryCard.objects.filter(user=owner).exclude(state={}).values_list("concept_slug", "state")
+    )
+    cards: dict[str, dict[str, Any]] = {}
+    if rated:  # the walk only to pick them: a new user has none
+        graph = kb_graph.current_graph()
+        slugs = upstream_closure(graph, relevance, kinds=EDGE_KINDS)
+        cards = {slug: state for slug, state in rated if slug in slugs}
     fitted = FsrsParameters.objects.filter(user=owner).values_list("parameters", flat=True).first()
     return cards, tuple(fitted) if fitted else None
 
@@ -590,15 +589,12 @@ ITEM_FIELDS = (
 )
 
 
-def _write_items(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> None:
+def _write_items(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> list[int]:
     """Write every item of `schedule` for `plan`, after `first_order`'s per day (a replan
-    keeps the day's done items ahead of the new ones)."""
-    concept_ids = dict(
-        Concept.objects.filter(
-            slug__in={item.concept for _, item in schedule.items() if item.concept}
-        ).values_list("slug", "id")
-    )
-    insert_rows(
+    keeps the day's done items ahead of the new ones); the ids they got, in
+    `schedule.items()` order."""
+    concept_ids = concept_ids_by_slug()
+    return insert_rows_returning_pks(
         PlanItem,
         ITEM_FIELDS,
         (
@@ -606,6 +602,14 @@ def _write_items(plan: Plan, schedule: core.Schedule, first_order: dict[date, in
             for day in schedule.days
             for offset, item in enumerate(day.items)
         ),
+    )
+
+
+def concept_ids_by_slug() -> dict[str, int]:
+    """Every concept's slug -> id: one query per KB revision (a concept renamed or deleted
+    is a new revision). Read only."""
+    return kb_graph.per_revision(
+        "concept ids", lambda: dict(Concept.objects.values_list("slug", "id"))
     )
 
 
@@ -710,8 +714,24 @@ def recall_json(summary: core.Summary) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class NewPlan:
+    """A plan just stored, with the schedule it was written from and the ids its items got
+    (in `schedule.items()` order): what answering with the plan needs, without reading
+    its items back (formats.new_plan_payload)."""
+
+    plan: Plan
+    schedule: core.Schedule
+    item_ids: list[int]
+
+
 def create_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) -> Plan:
     """Build and store a plan: one transaction, items written in bulk."""
+    return store_new_plan(owner=owner, inputs=inputs, today=today).plan
+
+
+def store_new_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) -> NewPlan:
+    """create_plan, keeping what was written for the answer (the API's 201)."""
     resolved, schedule = preview_plan(inputs, today=today, owner=owner)
     plan = Plan(
         owner=owner,
@@ -725,8 +745,8 @@ def create_plan(*, owner=None, inputs: PlanInputs, today: date | None = None) ->
     _store_inputs(plan, resolved.inputs)
     with transaction.atomic():
         plan.save(force_insert=True)
-        _write_items(plan, schedule, {})
-    return plan
+        item_ids = _write_items(plan, schedule, {})
+    return NewPlan(plan, schedule, item_ids)
 
 
 def plan_archive(*, plan: Plan, archived: bool = True) -> Plan:

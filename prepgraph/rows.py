@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from itertools import chain
 
-from django.db import connections, models, router, transaction
+from django.db import NotSupportedError, connections, models, router, transaction
 
 # Fields (these classes exactly: a subclass may convert in its own way) whose values the
 # drivers (sqlite3, psycopg) take as they are when of the plain Python type below; any
@@ -42,6 +42,28 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     comes from the database. The rows go in as few statements as the backend's
     parameter limit allows, all or none (in the caller's transaction when there is one).
     """
+    return len(_insert(model, fields, rows, returning=False))
+
+
+def insert_rows_returning_pks(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]
+) -> list[object]:
+    """insert_rows, and the primary keys the database gave the rows, in the rows' order.
+
+    For a caller that answers with what it wrote (a new plan's items, ids and all)
+    without reading it back. The keys come from INSERT ... RETURNING, as bulk_create
+    reads them on SQLite and PostgreSQL; a backend without it is refused.
+    """
+    connection = connections[router.db_for_write(model)]
+    if not connection.features.can_return_rows_from_bulk_insert:
+        raise NotSupportedError(f"{connection.vendor} cannot return the keys of inserted rows")
+    return _insert(model, fields, rows, returning=True)
+
+
+def _insert(
+    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], *, returning: bool
+) -> list[object]:
+    """The rows written: their primary keys when `returning`, else one None per row."""
     using = router.db_for_write(model)
     connection = connections[using]
     meta = model._meta
@@ -75,21 +97,28 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
         for row in rows
     ]
     if not prepared:
-        return 0
+        return []
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(
         quote(meta.db_table), ", ".join(quote(field.column) for field in columns)
     )
     one = "({})".format(", ".join(["%s"] * len(columns)))
+    tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
     size = max(1, connection.ops.bulk_batch_size(columns, prepared))
+    written: list[object] = []
     # All batches or none, as bulk_create (no savepoint: free inside the caller's block).
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         # One statement per batch, many rows each: executemany would be one statement
         # per row, a round trip each on PostgreSQL.
         for start in range(0, len(prepared), size):
             batch = prepared[start : start + size]
-            cursor.execute(head + ", ".join([one] * len(batch)), list(chain.from_iterable(batch)))
-    return len(prepared)
+            sql = head + ", ".join([one] * len(batch)) + tail
+            cursor.execute(sql, list(chain.from_iterable(batch)))
+            if returning:
+                written += [row[0] for row in cursor.fetchall()]
+            else:
+                written += [None] * len(batch)
+    return written
 
 
 def _field(meta, name: str) -> models.Field:

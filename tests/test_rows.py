@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 
 from kb.models import Concept
 from planner.models import ItemStatus, Plan, PlanItem
-from prepgraph.rows import insert_rows
+from prepgraph.rows import insert_rows, insert_rows_returning_pks
 
 FIELDS = ("plan_id", "date", "order", "kind", "concept_id", "concept_slug", "minutes", "note")
 # Every column but the ids: what bulk_create and insert_rows must write alike.
@@ -54,6 +54,26 @@ def test_the_rows_match_what_bulk_create_writes_with_the_defaults_filled_in(smal
     assert {row[-2] for row in rows_of(by_rows)} == {ItemStatus.PENDING}  # the model default
     # The dates come back as dates: stored in the backend's own date format.
     assert by_rows.items.filter(date=date(2026, 12, 2)).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_keys_returned_are_those_of_the_rows_in_their_order(small_kb, two_plans):
+    _, plan = two_plans
+    PlanItem.objects.create(plan=plan, date=date(2026, 12, 1), order=0, kind="buffer", minutes=5)
+    values = [
+        (plan.pk, date(2026, 12, day), day, "learn", None, f"c{day}", day, "") for day in (3, 1, 2)
+    ]
+    keys = insert_rows_returning_pks(PlanItem, FIELDS, values)
+
+    assert len(set(keys)) == 3
+    stored = PlanItem.objects.in_bulk(keys)
+    assert [(stored[k].date.day, stored[k].minutes) for k in keys] == [(3, 3), (1, 1), (2, 2)]
+    assert insert_rows_returning_pks(PlanItem, FIELDS, []) == []
+    # More rows than one statement takes (SQLite's parameter limit): the batches' keys in order.
+    many = [(plan.pk, date(2026, 12, 5), n, "learn", None, "", 1000 - n, "") for n in range(300)]
+    keys = insert_rows_returning_pks(PlanItem, FIELDS, many)
+    minutes = dict(PlanItem.objects.filter(pk__in=keys).values_list("pk", "minutes"))
+    assert [minutes[k] for k in keys] == [1000 - n for n in range(300)]
 
 
 @pytest.mark.django_db

@@ -122,8 +122,8 @@ class PlanViewSet(
     def create(self, request: Request) -> Response:
         serializer = PlanCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        plan = planner_services.create_plan(owner=request.user, inputs=serializer.to_inputs())
-        return Response(formats.plan_payload(plan), status=status.HTTP_201_CREATED)
+        new = planner_services.store_new_plan(owner=request.user, inputs=serializer.to_inputs())
+        return Response(formats.new_plan_payload(new), status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: PlanPayloadSerializer})
     def retrieve(self, request: Request, *args, **kwargs) -> Response:

@@ -58,6 +58,21 @@ def test_creating_a_plan_answers_201_with_its_id_and_the_planner_contract(plan, 
     assert "resources" in learn
 
 
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"shaky": ["softmax"], "interview": day(9), "blackout": [day(2)]}],
+    ids=["three weeks", "shaky, short, a blackout"],
+)
+def test_the_201_answer_is_what_reading_the_plan_back_gives(small_kb, client_alice, overrides):
+    """The answer is built from what was written, not read back: it must be the same."""
+    created = client_alice.post(URL, plan_body(**overrides), format="json")
+    assert created.status_code == 201, created.content
+    answer = created.json()
+    kinds = {item["kind"] for d in answer["days"] for item in d["items"]}
+    assert {"learn", "review", "mock"} <= kinds
+    assert answer == client_alice.get(f"{URL}{answer['id']}/").json()
+
+
 def test_all_the_planner_inputs_are_accepted(small_kb, client_alice):
     body = {
         "tracks": {"nlp": 1, "ml-fundamentals": 0.5},

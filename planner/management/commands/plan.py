@@ -142,9 +142,10 @@ class Command(KnowledgeBaseCommand):
         owner = get_user_model().objects.filter(username=username).first()
         if owner is None:
             raise CommandError(f"--user: no user {username!r}")
-        plan = services.create_plan(owner=owner, inputs=inputs)
+        new = services.store_new_plan(owner=owner, inputs=inputs)
+        plan = new.plan
         self.stderr.write(self.style.SUCCESS(f"Saved plan {plan.pk} for {username}"))
-        return formats.plan_payload(plan), str(plan.uid), plan.updated_at
+        return formats.new_plan_payload(new), str(plan.uid), plan.updated_at
 
     def _render(self, payload, fmt, key, stamp) -> str:
         if fmt == "json":
