@@ -6,16 +6,20 @@ Or:   from bench.api_reads import figures; figures(quick=True)
 On a throwaway SQLite database holding the shipped graph
 (fixtures/ml-interview-graph.json), three gunicorns (2 sync workers each, on
 127.0.0.1) serve the project at once, with settings bench.api_bench_settings
-(the product's, and bench.api_bench_urls: the product's URLs plus a minimal view):
+(the product's, and bench.api_bench_urls: the product's URLs plus a minimal
+view), and a fourth the code of the day the issue was filed:
 
 1. uncached: API_READ_CACHE=0, every answer built as before the read cache; its
    answers are the bytes the minimal view sends;
 2. cached: the read cache on (api.read_cache), and the minimal DRF view (the
    project's authentication, permission and throttle classes, no query)
    returning the same bytes from memory;
-3. unthrottled: as 2 without throttle classes, for the first endpoint only.
+3. unthrottled: as 2 without throttle classes, for the first endpoint only;
+4. the issue-time code: ISSUE_COMMIT, the code whose throughput the performance
+   issue measured, from `git archive` with its own settings and its shipped graph
+   in a SQLite file of its own (not measured, with the reason, without git history).
 
-Runs alternate between them endpoint by endpoint (the first endpoint also with
+Runs alternate between the servers endpoint by endpoint (the first endpoint also with
 a user's token, and answering 304s to If-None-Match), so what else the machine
 does falls on every side alike.
 
@@ -23,8 +27,8 @@ Load: wrk (1 thread, 8 connections, anonymous unless said) when it is
 installed or apt-get can install it, else a threaded Python client
 (http.client); the figures' units say which. Each side runs several times
 (quick: once, 2 s) and keeps its best run. Throttles run at a rate no run
-reaches, in the per-process
-cache (bench.servers.app_env clears REDIS_URL and CACHE_URL).
+reaches, in the per-process cache (bench.servers.app_env clears REDIS_URL and
+CACHE_URL).
 
 Figures per endpoint, each as req/s and as the servers' CPU time per request
 (`.cpu`: the gunicorn processes' utime + stime over the requests served, which
@@ -32,7 +36,10 @@ other work on a shared machine hardly moves, unlike req/s):
 
 - vs_minimal_view: how many times the minimal view's rate (or the endpoint's
   CPU over the minimal view's), target <= 1.5;
-- speedup: the endpoint over the uncached path, target >= 5;
+- vs_issue_code: the endpoint over the issue-time code, target >= 5 ("at least
+  5x today's throughput", today being the day the issue was filed);
+- cache_speedup: the endpoint over this code's uncached path, for reference: the
+  read cache's own share, the uncached path having got faster since the issue too;
 
 then whether every answer was byte-identical on both paths, and for reference
 the first endpoint signed in and unthrottled, what the throttle costs, and 304s.
@@ -86,6 +93,10 @@ ENDPOINTS = [
 ]
 RATIO_TARGET = 1.5
 SPEEDUP_TARGET = 5
+# The code as it was when the performance issue was filed (the last commit before any of
+# its work): "at least 5x today's throughput" is over this code, served in the same run
+# from `git archive` of the commit, with the shipped graph of that day.
+ISSUE_COMMIT = "04ecb8e"
 
 
 def _environment(database: Path, **extra: str) -> dict[str, str]:
@@ -114,6 +125,40 @@ def _prepare_database(workdir: Path) -> tuple[Path, str]:
     servers.manage(env, "import_graph", str(ROOT / "fixtures" / "ml-interview-graph.json"))
     token = servers.manage(env, "shell", "-c", MAKE_TOKEN).strip().splitlines()[-1]
     return database, token
+
+
+def _issue_code(workdir: Path) -> tuple[Path, Path] | str:
+    """The issue-time code (ISSUE_COMMIT) and a SQLite file with its shipped graph, ready
+    to serve: (tree, database); or why not (no git, or a clone without that history)."""
+    tree = workdir / "issue-code"
+    tree.mkdir()
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", ISSUE_COMMIT],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"git archive {ISSUE_COMMIT}: {exc}"
+    if archive.returncode != 0:
+        return f"git archive {ISSUE_COMMIT}: {archive.stderr.decode(errors='replace').strip()}"
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    database = workdir / "issue-code.sqlite3"
+    env = _issue_environment(database)
+    servers.manage(env, "migrate", "--no-input", "-v", "0", source=tree)
+    fixture = tree / "fixtures" / "ml-interview-graph.json"
+    servers.manage(env, "import_graph", str(fixture), source=tree)
+    return tree, database
+
+
+def _issue_environment(database: Path) -> dict[str, str]:
+    """The issue-time code's own settings (it has no benchmark settings), throttles as high."""
+    return servers.app_env(
+        f"sqlite:///{database}",
+        API_THROTTLE_ANON=THROTTLE_RATE,
+        API_THROTTLE_USER=THROTTLE_RATE,
+    )
 
 
 def _get(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, dict[str, str]]:
@@ -212,10 +257,11 @@ def _cpu_seconds(pid_file: Path) -> float:
 # --- the benchmark ------------------------------------------------------------------------------
 
 
-def measure(quick: bool, tool: str) -> dict[str, dict[str, float]]:
-    """Per endpoint and side (uncached, cached, minimal; for the first endpoint also 304s,
-    a signed-in client, and both sides without throttles): req/s, and the servers' CPU
-    time per request (`cpu.SIDE`, in microseconds), each the best of the rounds.
+def measure(quick: bool, tool: str) -> tuple[dict[str, dict[str, float]], str | None]:
+    """Per endpoint and side (uncached, cached, minimal, the issue-time code; for the first
+    endpoint also 304s, a signed-in client, and both sides without throttles): req/s, and
+    the servers' CPU time per request (`cpu.SIDE`, in microseconds), each the best of the
+    rounds; and why the issue-time code was not measured, if it was not.
 
     The three servers run at once and the runs alternate between them, endpoint by
     endpoint, so a change in what else the machine does falls on all sides alike. CPU
@@ -232,6 +278,7 @@ def measure(quick: bool, tool: str) -> dict[str, dict[str, float]]:
         payload_dir = workdir / "payloads"
         payload_dir.mkdir()
         results: dict[str, dict[str, float]] = {name: {} for name, _ in ENDPOINTS}
+        issue_missing: str | None = None
         with ExitStack() as stack:
 
             def start(label: str, **extra: str) -> tuple[str, Path]:
@@ -249,6 +296,16 @@ def measure(quick: bool, tool: str) -> dict[str, dict[str, float]]:
                 (payload_dir / f"{name}.type").write_text(headers["Content-Type"])
             cached = start("cached")
             unthrottled = start("unthrottled", BENCH_NO_THROTTLE="1")
+            then = _issue_code(workdir)
+            issue_code = None
+            if isinstance(then, str):
+                print(f"api_reads: the issue-time code is not measured: {then}", file=sys.stderr)
+                issue_missing = then
+            else:
+                (workdir / "issue").mkdir()
+                env = _issue_environment(then[1])
+                server = servers.gunicorn(env, workdir / "issue", workers=WORKERS, source=then[0])
+                issue_code = stack.enter_context(server), workdir / "issue" / "gunicorn.pid"
 
             for index, (name, path) in enumerate(ENDPOINTS):
                 minimal = f"/bench/minimal/{name}"
@@ -266,6 +323,11 @@ def measure(quick: bool, tool: str) -> dict[str, dict[str, float]]:
                     "minimal": (cached, minimal, {}),
                     "cached": (cached, path, {}),
                 }
+                if issue_code is not None:
+                    status, body, _headers = _get(issue_code[0] + path)
+                    if status != 200:
+                        raise RuntimeError(f"the issue-time code answered {path} with {status}")
+                    runs["issue_code"] = (issue_code, path, {})
                 if index == 0:
                     etag = _get(cached[0] + path)[2]["ETag"]
                     signed_in = {"Authorization": f"Token {token}"}
@@ -284,7 +346,7 @@ def measure(quick: bool, tool: str) -> dict[str, dict[str, float]]:
                         cpu = (_cpu_seconds(pid_file) - cpu_before) / count * 1e6
                         got[side] = max(got.get(side, 0.0), rate)
                         got[f"cpu.{side}"] = min(got.get(f"cpu.{side}", float("inf")), cpu)
-        return results
+        return results, issue_missing
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -309,9 +371,15 @@ def _compared(
     return result
 
 
+def _speedup(faster: float, slower: float, side: str) -> float:
+    """How many times `faster` is: req/s over req/s, or CPU per request (side "cpu.") the
+    other way round."""
+    return slower / faster if side else faster / slower
+
+
 def figures(quick: bool) -> list[dict]:
     tool = load_tool()
-    results = measure(quick, tool)
+    results, issue_missing = measure(quick, tool)
     rate_unit = f"req/s ({tool}, {CONNECTIONS} connections)"
     cpu_unit = "us server CPU/request"
     setup = f"gunicorn {WORKERS} sync workers, SQLite, anonymous"
@@ -354,20 +422,53 @@ def figures(quick: bool) -> list[dict]:
         got = results[name]
         noted = name == first
         versus_minimal(name, got, "", setup if noted else "", ratio_target)
-        for unit, faster, slower, how in (
-            (rate_unit, got["cached"], got["uncached"], "req/s"),
-            (cpu_unit, got["cpu.cached"], got["cpu.uncached"], "server CPU per request"),
+        for unit, suffix, how in (
+            (rate_unit, "", "req/s"),
+            (cpu_unit, ".cpu", "server CPU per request"),
         ):
-            speedup = faster / slower if unit == rate_unit else slower / faster
+            side = "" if unit == rate_unit else "cpu."
+            faster = got[f"{side}cached"]
+            # The target: over the code of the day the issue was filed, in this run.
+            if issue_missing is None:
+                slower = got[f"{side}issue_code"]
+                out.append(
+                    _compared(
+                        f"api_reads.{name}.vs_issue_code{suffix}",
+                        faster,
+                        slower,
+                        _speedup(faster, slower, side),
+                        speedup_target,
+                        unit,
+                        f"ratio: this code over the code the issue measured ({ISSUE_COMMIT}, "
+                        f"git archive, its own shipped graph), {how}; {setup}"
+                        if noted
+                        else "",
+                    )
+                )
+            else:
+                out.append(
+                    figure(
+                        f"api_reads.{name}.vs_issue_code{suffix}",
+                        None,
+                        unit,
+                        target=speedup_target,
+                        met=None,
+                        note=f"not measured: {issue_missing}",
+                    )
+                )
+            # For reference: what the read cache alone gives over this code without it.
+            slower = got[f"{side}uncached"]
             out.append(
                 _compared(
-                    f"api_reads.{name}.speedup" + ("" if unit == rate_unit else ".cpu"),
+                    f"api_reads.{name}.cache_speedup{suffix}",
                     faster,
                     slower,
-                    speedup,
-                    speedup_target,
+                    _speedup(faster, slower, side),
+                    None,
                     unit,
-                    f"ratio: cached over uncached (API_READ_CACHE=0), {how}; {setup}"
+                    f"ratio: cached over uncached (API_READ_CACHE=0) in this code, {how}: the "
+                    "read cache's own share of the speedup, the rest of it being the "
+                    f"uncached path's own gains since the issue; {setup}"
                     if noted
                     else "",
                 )

@@ -230,16 +230,18 @@ def app_env(database_url: str, **extra: str) -> dict[str, str]:
     return env
 
 
-def manage(env: dict[str, str], *args: str, timeout: float = 300) -> str:
-    """Run manage.py with `env`; its stdout (RuntimeError with its output if it fails)."""
-    return python(env, "manage.py", *args, timeout=timeout)
+def manage(env: dict[str, str], *args: str, timeout: float = 300, source: Path = ROOT) -> str:
+    """Run manage.py with `env`; its stdout (RuntimeError with its output if it fails).
+    `source`: the tree to run it in (another version of the code), the checkout by default."""
+    return python(env, "manage.py", *args, timeout=timeout, source=source)
 
 
-def python(env: dict[str, str], *args: str, timeout: float = 300) -> str:
-    """Run this Python with `args` in the checkout with `env`; its stdout, or RuntimeError."""
+def python(env: dict[str, str], *args: str, timeout: float = 300, source: Path = ROOT) -> str:
+    """Run this Python with `args` in `source` (the checkout) with `env`; its stdout, or
+    RuntimeError."""
     done = subprocess.run(
         [sys.executable, *args],
-        cwd=ROOT,
+        cwd=source,
         env=env,
         capture_output=True,
         text=True,
@@ -252,9 +254,12 @@ def python(env: dict[str, str], *args: str, timeout: float = 300) -> str:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workdir: Path, *, workers: int = 2) -> Iterator[str]:
+def gunicorn(
+    env: dict[str, str], workdir: Path, *, workers: int = 2, source: Path = ROOT
+) -> Iterator[str]:
     """prepgraph under gunicorn on 127.0.0.1, as the Procfile's web process runs it (sync
-    workers, 2 by default); yields its base URL."""
+    workers, 2 by default); yields its base URL. `source`: the tree to serve (another
+    version of the code), the checkout by default."""
     port = free_port()
     log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 (closed in finally)
     proc = subprocess.Popen(
@@ -279,7 +284,7 @@ def gunicorn(env: dict[str, str], workdir: Path, *, workers: int = 2) -> Iterato
             # ($HOME/.gunicorn), which two gunicorns at once would fight over.
             "--no-control-socket",
         ],
-        cwd=ROOT,
+        cwd=source,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
