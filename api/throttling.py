@@ -94,4 +94,11 @@ class AnonThrottle(_SettingsRate, SlidingWindowThrottle, AnonRateThrottle):
 
 
 class UserThrottle(_SettingsRate, SlidingWindowThrottle, UserRateThrottle):
-    pass
+    """Signed-in clients only. DRF's UserRateThrottle also counts anonymous ones, by IP,
+    at the user rate: every anonymous request was counted twice (two counters more to
+    read and write) and held to whichever rate is lower, whatever the anon rate says."""
+
+    def get_cache_key(self, request, view) -> str | None:
+        if not (request.user and request.user.is_authenticated):
+            return None  # AnonThrottle's
+        return super().get_cache_key(request, view)

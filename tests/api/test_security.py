@@ -76,6 +76,17 @@ def test_signed_in_users_have_their_own_rate(small_kb, settings, client_alice, c
     assert client_bob.get("/api/v1/plans/").status_code == 200
 
 
+@pytest.mark.django_db
+def test_anonymous_clients_are_held_to_the_anonymous_rate_alone(small_kb, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "1/minute"},
+    }
+    cache.clear()
+    client = APIClient()
+    assert [client.get("/api/v1/concepts/").status_code for _ in range(4)] == [200] * 3 + [429]
+
+
 def test_throttle_rates_come_from_the_environment():
     env = {**os.environ, "API_THROTTLE_ANON": "7/hour", "API_THROTTLE_USER": "70/minute"}
     script = (
