@@ -26,6 +26,9 @@ LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
 
 
 class JSONRenderer(DRFJSONRenderer):
+    """DRF's JSONRenderer, fast for the compact UTF-8 strict JSON the API sends; any other
+    setting (COMPACT_JSON, UNICODE_JSON or STRICT_JSON off, an indent asked for) is DRF's."""
+
     def render(
         self,
         data: Any,
@@ -37,6 +40,7 @@ class JSONRenderer(DRFJSONRenderer):
         if (
             not self.compact
             or self.ensure_ascii
+            or not self.strict
             or self.get_indent(accepted_media_type, renderer_context or {}) is not None
         ):
             return super().render(data, accepted_media_type, renderer_context)

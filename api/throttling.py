@@ -96,7 +96,8 @@ class AnonThrottle(_SettingsRate, SlidingWindowThrottle, AnonRateThrottle):
 class UserThrottle(_SettingsRate, SlidingWindowThrottle, UserRateThrottle):
     """Signed-in clients only. DRF's UserRateThrottle also counts anonymous ones, by IP,
     at the user rate: every anonymous request was counted twice (two counters more to
-    read and write) and held to whichever rate is lower, whatever the anon rate says."""
+    read and write) and held to whichever rate is lower, whatever the anon rate says.
+    Anonymous clients are AnonThrottle's alone, so a view must list both (the default)."""
 
     def get_cache_key(self, request, view) -> str | None:
         if not (request.user and request.user.is_authenticated):

@@ -45,7 +45,7 @@ from planner.domain import (
     TARGET_RETENTION,
 )
 from planner.models import FsrsParameters, ItemKind, ItemStatus, MemoryCard, Plan, PlanItem
-from prepgraph.rows import insert_rows, insert_rows_returning_pks
+from prepgraph.rows import insert_rows, insert_rows_returning
 
 # Stages a mock interview rehearses (the recruiter screen and the hiring manager chat are
 # conversations, not rounds to practise under time).
@@ -589,19 +589,32 @@ ITEM_FIELDS = (
 )
 
 
-def _write_items(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> list[int]:
+def _write_items(plan: Plan, schedule: core.Schedule, first_order: dict[date, int]) -> None:
     """Write every item of `schedule` for `plan`, after `first_order`'s per day (a replan
-    keeps the day's done items ahead of the new ones); the ids they got, in
-    `schedule.items()` order."""
+    keeps the day's done items ahead of the new ones)."""
+    insert_rows(PlanItem, ITEM_FIELDS, _item_rows(plan, schedule, first_order))
+
+
+def _write_new_items(plan: Plan, schedule: core.Schedule) -> list[int]:
+    """_write_items for a new plan, and the ids its items got, in `schedule.items()` order.
+
+    Matched by (date, order), unique per plan: the database returns the new rows in an
+    order it does not promise, and a wrong id would mark the wrong item done."""
+    written = insert_rows_returning(
+        PlanItem, ITEM_FIELDS, _item_rows(plan, schedule, {}), returning=("id", "date", "order")
+    )
+    ids = {(when, order): pk for pk, when, order in written}
+    return [ids[day.date, order] for day in schedule.days for order in range(len(day.items))]
+
+
+def _item_rows(
+    plan: Plan, schedule: core.Schedule, first_order: dict[date, int]
+) -> Iterable[tuple]:
     concept_ids = concept_ids_by_slug()
-    return insert_rows_returning_pks(
-        PlanItem,
-        ITEM_FIELDS,
-        (
-            _item_values(plan, day.date, first_order.get(day.date, 0) + offset, item, concept_ids)
-            for day in schedule.days
-            for offset, item in enumerate(day.items)
-        ),
+    return (
+        _item_values(plan, day.date, first_order.get(day.date, 0) + offset, item, concept_ids)
+        for day in schedule.days
+        for offset, item in enumerate(day.items)
     )
 
 
@@ -745,7 +758,7 @@ def store_new_plan(*, owner=None, inputs: PlanInputs, today: date | None = None)
     _store_inputs(plan, resolved.inputs)
     with transaction.atomic():
         plan.save(force_insert=True)
-        item_ids = _write_items(plan, schedule, {})
+        item_ids = _write_new_items(plan, schedule)
     return NewPlan(plan, schedule, item_ids)
 
 

@@ -5,16 +5,19 @@ model instance per row and prepares every field of every row through the field's
 conversion chain: about 6 ms a plan here, more than storing it costs the database.
 `insert_rows` takes plain tuples and converts only the fields whose Python value is
 not what the database driver takes as it is (dates on SQLite, for one), then writes
-them as multi-row INSERTs. What bulk_create does not do either (save signals, `full_clean`)
-it does not do; constraints are the database's, as for any write.
+them as multi-row INSERTs, or on PostgreSQL as one INSERT from an array per column.
+What bulk_create does not do either (save signals, `full_clean`) it does not do;
+constraints are the database's, as for any write.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from itertools import chain
+from typing import Any
 
 from django.db import NotSupportedError, connections, models, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # Fields (these classes exactly: a subclass may convert in its own way) whose values the
 # drivers (sqlite3, psycopg) take as they are when of the plain Python type below; any
@@ -42,28 +45,43 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable
     comes from the database. The rows go in as few statements as the backend's
     parameter limit allows, all or none (in the caller's transaction when there is one).
     """
-    return len(_insert(model, fields, rows, returning=False))
+    return len(_insert(model, fields, rows, returning=()))
 
 
-def insert_rows_returning_pks(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple]
-) -> list[object]:
-    """insert_rows, and the primary keys the database gave the rows, in the rows' order.
+def insert_rows_returning(
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple],
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    """insert_rows, and the `returning` columns of every row written (INSERT ...
+    RETURNING), as Python values.
 
     For a caller that answers with what it wrote (a new plan's items, ids and all)
-    without reading it back. The keys come from INSERT ... RETURNING, as bulk_create
-    reads them on SQLite and PostgreSQL; a backend without it is refused.
+    without reading it back. The rows come back in no promised order (neither SQLite
+    nor PostgreSQL guarantees RETURNING's): return a unique key with the id and match
+    by it, never by position. A backend without RETURNING is refused.
     """
     connection = connections[router.db_for_write(model)]
     if not connection.features.can_return_rows_from_bulk_insert:
-        raise NotSupportedError(f"{connection.vendor} cannot return the keys of inserted rows")
-    return _insert(model, fields, rows, returning=True)
+        raise NotSupportedError(f"{connection.vendor} cannot return the inserted rows")
+    meta = model._meta
+    wanted = [_field(meta, name) for name in returning]
+    written = _insert(model, fields, rows, returning=wanted)
+    return [
+        tuple(_plain(field).to_python(value) for field, value in zip(wanted, row, strict=True))
+        for row in written
+    ]
 
 
 def _insert(
-    model: type[models.Model], fields: Sequence[str], rows: Iterable[tuple], *, returning: bool
-) -> list[object]:
-    """The rows written: their primary keys when `returning`, else one None per row."""
+    model: type[models.Model],
+    fields: Sequence[str],
+    rows: Iterable[tuple],
+    *,
+    returning: Sequence[models.Field],
+) -> list[tuple[Any, ...]]:
+    """One tuple per row written: its `returning` columns as the driver gives them."""
     using = router.db_for_write(model)
     connection = connections[using]
     meta = model._meta
@@ -102,15 +120,15 @@ def _insert(
     into = "INSERT INTO {} ({})".format(
         quote(meta.db_table), ", ".join(quote(field.column) for field in columns)
     )
-    tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
-    if connection.vendor == "postgresql" and all(
-        _in_arrays(field, connection) for field in columns
-    ):
+    tail = (
+        " RETURNING " + ", ".join(quote(field.column) for field in returning) if returning else ""
+    )
+    if connection.vendor == "postgresql" and all(_in_arrays(field) for field in columns):
         return _insert_from_arrays(connection, into, tail, columns, prepared)
     head = into + " VALUES "
     one = "({})".format(", ".join(["%s"] * len(columns)))
     size = max(1, connection.ops.bulk_batch_size(columns, prepared))
-    written: list[object] = []
+    written: list[tuple[Any, ...]] = []
     # All batches or none, as bulk_create (no savepoint: free inside the caller's block).
     with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
         # One statement per batch, many rows each: executemany would be one statement
@@ -119,14 +137,13 @@ def _insert(
             batch = prepared[start : start + size]
             sql = head + ", ".join([one] * len(batch)) + tail
             cursor.execute(sql, list(chain.from_iterable(batch)))
-            if returning:
-                written += [row[0] for row in cursor.fetchall()]
-            else:
-                written += [None] * len(batch)
+            written += cursor.fetchall() if returning else [()] * len(batch)
     return written
 
 
 # Column types PostgreSQL takes as arrays of the values psycopg is given for them.
+# The column types whose values psycopg passes in an array as it passes them alone. JSON
+# and the rest keep the VALUES form: an array of them would go through other adapters.
 _ARRAY_SAFE = {
     "AutoField",
     "BigAutoField",
@@ -144,29 +161,41 @@ _ARRAY_SAFE = {
 }
 
 
-def _in_arrays(field: models.Field, connection) -> bool:
-    target = field.target_field if field.is_relation else field
-    return target.get_internal_type() in _ARRAY_SAFE and bool(field.db_type(connection))
+def _in_arrays(field: models.Field) -> bool:
+    return _plain(field).get_internal_type() in _ARRAY_SAFE
+
+
+def _array_type(field: models.Field, connection: BaseDatabaseWrapper) -> str:
+    """The column's type without its length: an explicit cast to varchar(80) cuts a
+    longer value where the column itself refuses it, so the cast keeps only the type
+    and the column's own check applies, as with VALUES (Django's unnest does the same)."""
+    return field.db_type(connection).split("(")[0]
 
 
 def _insert_from_arrays(
-    connection, into: str, tail: str, columns: list[models.Field], prepared: list[tuple]
-) -> list[object]:
+    connection: BaseDatabaseWrapper,
+    into: str,
+    tail: str,
+    columns: list[models.Field],
+    prepared: list[tuple],
+) -> list[tuple[Any, ...]]:
     """PostgreSQL: one INSERT ... SELECT FROM unnest() of a typed array per column.
 
     The same rows as the VALUES form, but a dozen parameters instead of one per value:
     for a plan's hundred items psycopg adapts and the server parses a twelfth as much
-    (4.9 -> 2.6 ms here), and no parameter limit splits the rows into batches. The
-    rows go in, and RETURNING answers, in the arrays' order, as with VALUES.
+    (4.9 -> 2.6 ms here), and no parameter limit splits the rows into batches.
     """
-    casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
+    casts = ", ".join(f"%s::{_array_type(field, connection)}[]" for field in columns)
     arrays = [list(values) for values in zip(*prepared, strict=True)]
     atomic = transaction.atomic(using=connection.alias, savepoint=False)
     with atomic, connection.cursor() as cursor:
         cursor.execute(f"{into} SELECT * FROM unnest({casts}){tail}", arrays)
-        if tail:
-            return [row[0] for row in cursor.fetchall()]
-    return [None] * len(prepared)
+        return cursor.fetchall() if tail else [()] * len(prepared)
+
+
+def _plain(field: models.Field) -> models.Field:
+    """The field a value of `field` is stored as: a foreign key's target field."""
+    return field.target_field if field.is_relation else field
 
 
 def _field(meta, name: str) -> models.Field:

@@ -4,11 +4,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from kb.models import Concept
 from planner.models import ItemStatus, Plan, PlanItem
-from prepgraph.rows import insert_rows, insert_rows_returning_pks
+from prepgraph.rows import insert_rows, insert_rows_returning
 
 FIELDS = ("plan_id", "date", "order", "kind", "concept_id", "concept_slug", "minutes", "note")
 # Every column but the ids: what bulk_create and insert_rows must write alike.
@@ -57,23 +57,46 @@ def test_the_rows_match_what_bulk_create_writes_with_the_defaults_filled_in(smal
 
 
 @pytest.mark.django_db
-def test_the_keys_returned_are_those_of_the_rows_in_their_order(small_kb, two_plans):
+def test_the_rows_written_come_back_with_their_keys_as_python_values(small_kb, two_plans):
     _, plan = two_plans
     PlanItem.objects.create(plan=plan, date=date(2026, 12, 1), order=0, kind="buffer", minutes=5)
     values = [
         (plan.pk, date(2026, 12, day), day, "learn", None, f"c{day}", day, "") for day in (3, 1, 2)
     ]
-    keys = insert_rows_returning_pks(PlanItem, FIELDS, values)
+    written = insert_rows_returning(PlanItem, FIELDS, values, returning=("id", "date", "minutes"))
 
-    assert len(set(keys)) == 3
-    stored = PlanItem.objects.in_bulk(keys)
-    assert [(stored[k].date.day, stored[k].minutes) for k in keys] == [(3, 3), (1, 1), (2, 2)]
-    assert insert_rows_returning_pks(PlanItem, FIELDS, []) == []
-    # More rows than one statement takes (SQLite's parameter limit): the batches' keys in order.
+    assert sorted((when, minutes) for _, when, minutes in written) == [
+        (date(2026, 12, day), day) for day in (1, 2, 3)
+    ]
+    stored = PlanItem.objects.in_bulk([pk for pk, _, _ in written])
+    assert all(stored[pk].date == when for pk, when, _ in written)
+    assert insert_rows_returning(PlanItem, FIELDS, [], returning=("id",)) == []
+    # More rows than one statement takes (SQLite's parameter limit): every batch's rows.
     many = [(plan.pk, date(2026, 12, 5), n, "learn", None, "", 1000 - n, "") for n in range(300)]
-    keys = insert_rows_returning_pks(PlanItem, FIELDS, many)
-    minutes = dict(PlanItem.objects.filter(pk__in=keys).values_list("pk", "minutes"))
-    assert [minutes[k] for k in keys] == [1000 - n for n in range(300)]
+    written = insert_rows_returning(PlanItem, FIELDS, many, returning=("id", "order", "minutes"))
+    assert sorted((order, minutes) for _, order, minutes in written) == [
+        (n, 1000 - n) for n in range(300)
+    ]
+    stored = dict(
+        PlanItem.objects.filter(plan=plan, date=date(2026, 12, 5)).values_list("pk", "minutes")
+    )
+    assert {pk: minutes for pk, _, minutes in written} == stored
+
+
+@pytest.mark.django_db
+def test_a_value_longer_than_its_column_is_refused_not_cut(two_plans):
+    """PostgreSQL enforces a CharField's length (an explicit cast to varchar(n) would cut
+    instead); SQLite stores any length."""
+    plan = two_plans[0]
+    slug = "x" * 81  # concept_slug holds 80
+    row = (plan.pk, date(2026, 12, 1), 0, "learn", None, slug, 30, "")
+    if connection.vendor == "postgresql":
+        with pytest.raises(DataError), transaction.atomic():
+            insert_rows(PlanItem, FIELDS, [row])
+        assert not PlanItem.objects.exists()
+    else:
+        insert_rows(PlanItem, FIELDS, [row])
+        assert PlanItem.objects.get().concept_slug == slug
 
 
 @pytest.mark.django_db

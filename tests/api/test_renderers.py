@@ -57,6 +57,13 @@ def test_nothing_renders_as_no_body():
     assert JSONRenderer().render(None) == b""
 
 
+def test_a_nan_is_null_where_drf_refuses_it():
+    """The one accepted difference: DRF's strict JSON raises (a 500), orjson writes null."""
+    with pytest.raises(ValueError):
+        DRFJSONRenderer().render({"x": float("nan")})
+    assert JSONRenderer().render({"x": float("nan"), "y": float("inf")}) == b'{"x":null,"y":null}'
+
+
 def test_what_neither_can_write_fails_as_drf_fails():
     with pytest.raises(TypeError):
         JSONRenderer().render({"x": object()})
