@@ -267,16 +267,21 @@ def _with_groundwork_between(targets: list[str], essentials: Collection[str]) ->
     return merged + groundwork[len(topics) :]
 
 
-def longest_chain(needed: Needed) -> list[str]:
-    """The longest prerequisite chain (by concepts) ending at a target of the highest tier.
+def longest_chain(needed: Needed, learned: Collection[str] | None = None) -> list[str]:
+    """The longest prerequisite chain (by concepts) ending at a target of the highest tier
+    the plan learns (`learned`; None: any target), the deepest walk the plan makes.
 
+    A chain ending at a cut topic described a walk the plan does not make ("Longest
+    prerequisite chain: ... -> scaling laws" in a plan that cuts scaling laws). A learned
+    target's prerequisites are all learned, so the whole chain is in the plan.
     Where chains tie, through the greatest slug, at the end and at each step back.
     """
-    if not needed.tier:
+    targets = {t: tier for t, tier in needed.tier.items() if learned is None or t in learned}
+    if not targets:
         return []
     length, prerequisites = needed.chain_lengths, needed.prerequisites
-    top = min(needed.tier.values())
-    ends = [t for t, tier in needed.tier.items() if tier == top]
+    top = min(targets.values())
+    ends = [t for t, tier in targets.items() if tier == top]
     end: str | None = max(ends, key=lambda slug: (length[slug], slug))
     chain = []
     while end is not None:
@@ -713,7 +718,7 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
         cut=cuts,
         unlisted_cuts=unlisted,
         unlisted_cut_minutes=unlisted_minutes,
-        longest_chain=longest_chain(needed),
+        longest_chain=longest_chain(needed, finished),
         warnings=warnings,
         tiers=tiers,
         toward={s: t for s, t in selection.toward.items() if s in finished},

@@ -176,6 +176,8 @@ def test_time_left_goes_toward_the_most_valuable_cut_target():
     assert schedule.summary.toward == {"p": "big"}
     [session] = [i for _, i in schedule.items() if i.kind == "learn" and i.concept == "p"]
     assert session.note == "toward BIG"
+    # The deepest walk the plan makes: to the important topic it learns, not the cut core one.
+    assert schedule.summary.longest_chain == ["q", "small"]
 
 
 def test_a_prerequisite_that_does_not_fit_names_what_it_was_for():
