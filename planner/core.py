@@ -58,7 +58,7 @@ measures it against nx.ancestors of the same targets.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import networkx as nx
@@ -98,6 +98,7 @@ from planner.filling import (
     usable_minutes,
 )
 from planner.memory import Forecast
+from planner.practice import questions_by_topic
 from planner.reviews import (
     Forecasts,
     place_follow_ups,
@@ -304,6 +305,12 @@ class Build:
     unplaced: list[str]  # chosen, but no session found room for it
     warnings: list[str]
     forecasts: Forecasts
+    practice: dict[str, list[str]] = field(default_factory=dict)  # topic -> its questions
+
+
+def _practised(days: list[Day]) -> list[str]:
+    """The topics with a practice block, in the plan's order."""
+    return [item.concept for day in days for item in day.items if item.kind == PRACTICE]
 
 
 @dataclass
@@ -397,11 +404,35 @@ def _attempt(
     continue_parts(days, request, graph)
     learned = [slug for slug in order if slug in finished]
     priority = review_priority(graph, request, needed, [*learned, *refreshed])
+    practice = _practice(graph, request, needed, {**refreshed, **finished})
     forecasts = place_follow_ups(
-        days, request, finished, learned, priority, graph, warnings, refreshed, memo.forecast
+        days,
+        request,
+        finished,
+        learned,
+        priority,
+        graph,
+        warnings,
+        refreshed,
+        memo.forecast,
+        practice,
     )
     add_buffers(days)
-    return Build(days, selection, finished, unplaced, warnings, forecasts)
+    return Build(days, selection, finished, unplaced, warnings, forecasts, practice)
+
+
+def _practice(
+    graph: nx.DiGraph, request: PlanRequest, needed: Needed, studied: Mapping[str, date]
+) -> dict[str, list[str]]:
+    """Topic -> the interview questions its study completes (planner.practice): what
+    the plan studies counts from its day (then its place in the learning order), and what
+    it rests on (the required prerequisites of what is studied or known) from the start;
+    a needed concept the plan does not study is not known."""
+    position = graph.nodes
+    when = {slug: (day, position[slug]["position"]) for slug, day in studied.items()}
+    rests_on = known_closure(graph, [*studied, *request.known]) - set(studied)
+    rests_on -= needed.cost.keys()  # cut, or not reached: not studied here
+    return questions_by_topic(request.questions, when, rests_on)
 
 
 def _groundwork_order(request: PlanRequest) -> list[str]:
@@ -704,8 +735,12 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
     total_value = sum(needed.value.values())
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)
     mock_minutes = sum(mock.minutes for mock in request.mocks)
-    practice = sum(  # none without questions
-        practice_minutes(request, slug) for slug in request.question_counts if slug in needed.cost
+    # Were every needed concept learned, in the learning order: the practice it would bring.
+    everything = {slug: (0, needed.position[slug]) for slug in needed.cost}
+    rests_on = known_closure(graph, [*needed.cost, *request.known]) - needed.cost.keys()
+    practice = sum(
+        practice_minutes(len(questions))
+        for questions in questions_by_topic(request.questions, everything, rests_on).values()
     )
     return Summary(
         needed_minutes=needed.total_minutes + practice + mock_minutes,
@@ -723,6 +758,7 @@ def _summary(graph: nx.DiGraph, request: PlanRequest, needed: Needed, build: Bui
         tiers=tiers,
         toward={s: t for s, t in selection.toward.items() if s in finished},
         exact=selection.exact,
+        practice={slug: build.practice[slug] for slug in _practised(days)},
         learning_budget=selection.budget,
         target_retention=request.target_retention,
         recall=recall,

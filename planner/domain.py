@@ -84,7 +84,8 @@ class PlanRequest:
     relevance: concept slug -> value in (0, 1], the targets (from a team's
         track weights, or 1.0 for explicit targets).
     minutes_by_weekday: seven numbers, Monday first.
-    question_counts: concept slug -> interview questions that test it.
+    questions: interview question slug -> the concepts it tests. A question is practised
+        once, after the topic whose study completes it (planner.practice).
     already_used: day -> minutes already spent that day outside this schedule.
     progress: concept slug -> minutes already studied of a concept begun but not
         finished (a replan after some sessions of a split concept were done). Only
@@ -123,7 +124,7 @@ class PlanRequest:
     shaky: frozenset[str] = frozenset()
     blackout: frozenset[date] = frozenset()
     mocks: tuple[MockStage, ...] = ()
-    question_counts: Mapping[str, int] = field(default_factory=dict)
+    questions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     include_recommended: bool = False
     min_session_minutes: int = 30
     review_share: float = 0.25  # shrinks to REVIEW_SHARE_FLOOR before a target is cut
@@ -248,6 +249,8 @@ class Summary:
     recall: list[RecallSummary] = field(default_factory=list)  # tiers, tracks, then overall
     # concept -> (with the plan, without reviews): forecast recall at the interview
     recall_by_concept: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # topic -> the interview questions its practice block asks (planner.practice)
+    practice: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass

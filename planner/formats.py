@@ -8,7 +8,7 @@ documented in the README; add fields, never rename or remove them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -95,13 +95,16 @@ def _days(
     cut: Iterable[str] = (),
     stages: Iterable[str] = (),
     relevance: dict[str, float] | None = None,
+    practice: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """The day list with titles, resources for learning and questions for practice.
 
-    A practice item asks only questions whose every concept is learned by that
-    day or known (a prerequisite of something the plan studies: never a cut
-    concept, one still to come, or one the plan does not touch at all), each
-    question once in the plan. First come the questions of the loop stages the
+    A practice item asks the questions the planner sized it for (`practice`, the
+    summary's: topic -> the questions its study completes). A plan stored before the
+    summary had them, or an item a replan kept from before, asks those whose every
+    concept is learned by that day or known (a prerequisite of something the plan
+    studies: never a cut concept, one still to come, or one the plan does not touch at
+    all). Each question once in the plan. First come the questions of the loop stages the
     plan rehearses with mocks, then those of the team's other stages (an
     ML-coding question for a team that codes), and within a stage those about
     what the team's tracks weigh most (`relevance`, summed over the concepts a
@@ -154,11 +157,16 @@ def _days(
             if item["kind"] == "learn" and slug:
                 item["resources"] = _resources_for_part(resources.get(slug, []), item)
             if item["kind"] == "practice" and slug:
+                planned = (practice or {}).get(slug)
                 fitting = [
                     q
                     for q in questions.get(slug, [])
                     if q["slug"] not in asked
-                    and all(ready(other, meta["date"]) for other in tests[q["slug"]])
+                    and (
+                        q["slug"] in planned
+                        if planned is not None
+                        else all(ready(other, meta["date"]) for other in tests[q["slug"]])
+                    )
                 ][: core.MAX_PRACTICE_QUESTIONS]
                 asked |= {q["slug"] for q in fitting}
                 item["questions"] = fitting
@@ -235,6 +243,7 @@ def preview_payload(resolved: Resolved, schedule: core.Schedule) -> dict[str, An
             cut=(c.concept for c in schedule.summary.cut),
             stages=team_stages(resolved.team),
             relevance=resolved.request.relevance,
+            practice=schedule.summary.practice,
         ),
         "summary": _cut_titles(graph, summary_json(schedule) | {"assumed": resolved.assumed}),
     }
@@ -316,6 +325,7 @@ def _stored_payload(plan: Plan, rows: Iterable[tuple[date, dict[str, Any]]]) -> 
             cut=(c["concept"] for c in plan.summary.get("cut", [])),
             stages=team_stages(plan.team),
             relevance=plan_relevance(plan),
+            practice=plan.summary.get("practice"),
         ),
         "summary": _cut_titles(graph, summary),
     }

@@ -39,9 +39,10 @@ INTERVIEW_DAY_REVIEWS = 3
 LIGHT_REVIEW_MINUTES = 10
 
 
-def practice_minutes(request: PlanRequest, slug: str) -> int:
-    questions = min(request.question_counts.get(slug, 0), MAX_PRACTICE_QUESTIONS)
-    return questions * PRACTICE_MINUTES_PER_QUESTION
+def practice_minutes(questions: int) -> int:
+    """A practice block's minutes for `questions` questions (at most MAX_PRACTICE_QUESTIONS
+    are asked in one block)."""
+    return min(questions, MAX_PRACTICE_QUESTIONS) * PRACTICE_MINUTES_PER_QUESTION
 
 
 def review_minutes(learn: int) -> int:
@@ -341,9 +342,13 @@ def place_follow_ups(
     warnings: list[str],
     refreshed: Mapping[str, date] | None = None,
     forecast: Forecast | None = None,
+    practice: Mapping[str, Sequence[str]] | None = None,
 ) -> Forecasts:
     """Practice after learning, reviews where the memory model says they are due, then the
     final reviews of what would be forgotten.
+
+    `practice`: topic -> the questions its study completes (planner.practice); a topic
+    with none gets no practice block.
 
     `learned` is in learning order; `priority` ranks concepts for the final
     reviews (relevance, with prerequisites inheriting a share of it). Refreshed
@@ -373,10 +378,10 @@ def place_follow_ups(
     final_days = final_review_days(study)
 
     for slug in covered:
-        practice = practice_minutes(request, slug)
-        if practice:
-            item = Item(PRACTICE, practice, concept=slug, note="interview questions")
-            _place_near(by_date, studied[slug], last, practice, item, slack=2)
+        minutes = practice_minutes(len((practice or {}).get(slug, ())))
+        if minutes:
+            item = Item(PRACTICE, minutes, concept=slug, note="interview questions")
+            _place_near(by_date, studied[slug], last, minutes, item, slack=2)
 
     window = ReviewWindow(by_date, request.start, last, final_days)
     planned = missed = 0

@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import networkx as nx
 from django.db import transaction
-from django.db.models import Count
 from django.utils import timezone as dj_timezone
 
 from kb import graph as kb_graph
@@ -431,19 +430,18 @@ def _mocks(
     )
 
 
-def question_counts() -> Mapping[str, int]:
-    """Concept -> the interview questions that test it (one query per KB revision and
-    process; read-only: every plan shares it)."""
+def interview_questions() -> Mapping[str, frozenset[str]]:
+    """Interview question -> the concepts it tests (one query per KB revision and process;
+    read-only: every plan shares it)."""
 
-    def count() -> Mapping[str, int]:
-        rows = (
-            Question.concepts.through.objects.values("concept__slug")
-            .annotate(n=Count("question_id"))
-            .values_list("concept__slug", "n")
-        )
-        return dict(rows)
+    def read() -> Mapping[str, frozenset[str]]:
+        tested: dict[str, set[str]] = {}
+        links = Question.concepts.through.objects.values_list("question__slug", "concept__slug")
+        for question, concept in links:
+            tested.setdefault(question, set()).add(concept)
+        return {question: frozenset(concepts) for question, concepts in tested.items()}
 
-    return kb_graph.per_revision("question counts", count)
+    return kb_graph.per_revision("interview questions", read)
 
 
 def resolve(
@@ -518,7 +516,7 @@ def resolve(
         shaky=assumed.shaky,
         blackout=frozenset(inputs.blackout),
         mocks=tuple(m for m in _mocks(team, role, relevance) if m.stage not in skip_mocks),
-        question_counts=question_counts(),
+        questions=interview_questions(),
         include_recommended=inputs.include_recommended,
         min_session_minutes=inputs.min_session_minutes,
         already_used=already_used or {},
@@ -698,6 +696,7 @@ def summary_json(schedule: core.Schedule) -> dict[str, Any]:
         "exact": summary.exact,
         "learning_budget_minutes": summary.learning_budget,
         "recall": recall_json(summary),
+        "practice": summary.practice,
     }
 
 

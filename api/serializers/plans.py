@@ -374,6 +374,12 @@ class PayloadSummarySerializer(serializers.Serializer):
     assumed = serializers.CharField(
         required=False, allow_null=True, help_text="What the background assumed known."
     )
+    practice = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Topic -> the interview questions (slugs) its practice block asks: each "
+        "question once, after the topic whose study completes it.",
+    )
 
 
 class PlanPayloadSerializer(serializers.Serializer):

@@ -135,12 +135,27 @@ def test_reviews_fall_where_the_memory_model_says_they_are_due():
     assert reviews[-1][0] == MONDAY + timedelta(days=14)
 
 
-def test_practice_follows_a_concept_with_questions():
-    schedule = build_schedule(CHAIN, request(question_counts={"b": 3}))
-    practice = [(day.date, item) for day, item in schedule.items() if item.kind == "practice"]
-    assert len(practice) == 1
-    assert practice[0][1].concept == "b" and practice[0][1].minutes == 30
-    assert practice[0][0] >= learned_days(schedule)["b"]
+def test_a_question_is_practised_after_the_topic_that_completes_it():
+    """q1 tests b, q2 a and b, q3 b and c: b's study completes q1 and q2 (two questions,
+    the most a block asks: 30 minutes), c's completes q3; a question about a concept the
+    plan never touches (z) is not practised."""
+    questions = {
+        "q1": frozenset({"b"}),
+        "q2": frozenset({"a", "b"}),
+        "q3": frozenset({"b", "c"}),
+        "q4": frozenset({"c", "z"}),
+    }
+    graph = dag("a>b", "b>c", hours={"z": 1.0})
+    schedule = build_schedule(graph, request(questions=questions))
+    practice = {
+        item.concept: (day.date, item.minutes)
+        for day, item in schedule.items()
+        if item.kind == "practice"
+    }
+    learned = learned_days(schedule)
+    assert {slug: minutes for slug, (_, minutes) in practice.items()} == {"b": 30, "c": 15}
+    assert all(when >= learned[slug] for slug, (when, _) in practice.items())
+    assert schedule.summary.practice == {"b": ["q1", "q2"], "c": ["q3"]}
 
 
 def test_tight_deadline_cuts_the_least_valuable_and_keeps_prerequisites_closed():
@@ -367,7 +382,7 @@ def plan_cases(draw):
         shaky=shaky,
         blackout=blackout,
         mocks=mocks,
-        question_counts={t: 1 for t in targets[:2]},
+        questions={f"q-{t}": frozenset({t}) for t in targets[:2]},
         include_recommended=draw(st.booleans()),
         min_session_minutes=draw(st.sampled_from([15, 30, 45])),
     )

@@ -66,11 +66,9 @@ def test_relevance_comes_from_the_teams_track_weights(small_kb):
         "k-means": 0.18,
         "softmax": 0.12,
     }
-    assert resolved.request.question_counts == {
-        "self-attention": 1,
-        "softmax": 1,
-        "bert": 1,
-        "transformer": 1,
+    assert resolved.request.questions == {
+        "implement-attention": {"self-attention", "softmax"},
+        "what-is-bert": {"bert", "transformer"},
     }
 
 
@@ -726,9 +724,8 @@ def test_practice_asks_a_question_only_once_its_concepts_are_learned_and_only_on
     assert len(asked) == len(set(asked))
 
 
-def test_practice_never_asks_about_a_concept_the_plan_does_not_touch(small_kb):
-    """A question that also tests PPO, which no track of the team weighs and nothing in the
-    plan rests on, is never asked; a practice item left without a question says so."""
+def _a_question_about_bert_and_ppo() -> None:
+    """A question that also tests PPO, a concept no track of the team weighs."""
     from kb.models import Concept, InterviewStage, Question
 
     ppo = Concept.objects.create(slug="ppo", title="PPO", area="rl", hours=2)
@@ -738,21 +735,56 @@ def test_practice_never_asks_about_a_concept_the_plan_does_not_touch(small_kb):
         stage=InterviewStage.objects.get(slug="ml-concepts"),
     )
     question.concepts.set([ppo, Concept.objects.get(slug="bert")])
+
+
+def test_practice_never_asks_about_a_concept_the_plan_does_not_touch(small_kb):
+    """A question that also tests PPO, which no track of the team weighs and nothing in the
+    plan rests on, is never asked, and BERT, with nothing else to ask, gets no practice
+    block at all (not minutes of "answer its self-test prompts aloud")."""
+    from kb.models import Question
+
+    _a_question_about_bert_and_ppo()
     Question.objects.filter(slug="what-is-bert").delete()
+    resolved, schedule = services.preview_plan(inputs(), today=MONDAY)
+    assert "bert" in schedule.summary.learned
     for payload in (
-        formats.preview_payload(*services.preview_plan(inputs(), today=MONDAY)),
+        formats.preview_payload(resolved, schedule),
         formats.plan_payload(services.create_plan(inputs=inputs(), today=MONDAY)),
     ):
-        practice = [
-            item
-            for day in payload["days"]
-            for item in day["items"]
-            if item["kind"] == "practice" and item["concept"] == "bert"
-        ]
-        assert practice and all(item["questions"] == [] for item in practice)
-        assert all(item["note"] == formats.NO_QUESTION_NOTE for item in practice)
-        for text in (formats.to_table(payload), formats.to_markdown(payload)):
-            assert f"Bert ({formats.NO_QUESTION_NOTE})" in text
+        practice = [i for d in payload["days"] for i in d["items"] if i["kind"] == "practice"]
+        assert [i["concept"] for i in practice] == ["self-attention"]
+        assert [q["slug"] for q in practice[0]["questions"]] == ["implement-attention"]
+        assert payload["summary"]["practice"] == {"self-attention": ["implement-attention"]}
+
+
+def test_a_plan_stored_before_practice_was_planned_asks_what_fits_by_its_day(small_kb):
+    """A summary without `practice` (plans made before it, or a practice item a replan
+    kept): the questions are matched by day, and an item with none says so."""
+    from kb.models import Question
+
+    _a_question_about_bert_and_ppo()
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    assert plan.summary["practice"]["bert"] == ["what-is-bert"]
+    del plan.summary["practice"]
+    plan.save()
+    payload = formats.plan_payload(plan)
+    [item] = [
+        i
+        for d in payload["days"]
+        for i in d["items"]
+        if i["kind"] == "practice" and i["concept"] == "bert"
+    ]
+    assert [q["slug"] for q in item["questions"]] == ["what-is-bert"]  # not bert-rlhf
+    Question.objects.filter(slug="what-is-bert").delete()
+    [item] = [
+        i
+        for d in formats.plan_payload(plan)["days"]
+        for i in d["items"]
+        if i["kind"] == "practice" and i["concept"] == "bert"
+    ]
+    assert item["questions"] == [] and item["note"] == formats.NO_QUESTION_NOTE
+    text = formats.to_table(formats.plan_payload(plan))
+    assert f"Bert ({formats.NO_QUESTION_NOTE})" in text
 
 
 def test_practice_asks_first_what_the_team_stages_and_tracks_weigh(small_kb):
