@@ -166,6 +166,8 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     # One read of the KB revision token per request, however many cached reads use it.
     "kb.middleware.pin_revision",
+    # Anonymous KB reads DRF has already answered, served before DRF (api.read_cache).
+    "api.read_cache.reads_before_drf",
 ]
 
 ROOT_URLCONF = "prepgraph.urls"

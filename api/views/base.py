@@ -87,10 +87,7 @@ def cached_read(handler: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
             return response
 
         return read_cache.serve(
-            request._request,
-            endpoint=f"{view.basename}-{view.action}",
-            media_type=request.accepted_media_type,
-            build=build,
+            request._request, media_type=request.accepted_media_type, build=build
         )
 
     return serve_cached

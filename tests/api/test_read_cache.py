@@ -335,6 +335,112 @@ def test_a_warm_read_is_the_revision_query_alone(big_kb, anon, url, cold):  # no
     assert "kb_graphrevision" in warm[0]["sql"]
 
 
+# --- anonymous reads before DRF (read_cache.reads_before_drf) --------------------------------
+
+
+@pytest.fixture
+def drf_calls(monkeypatch) -> list[str]:
+    """The paths DRF's request handling saw: a read served before DRF is not among them."""
+    from rest_framework.views import APIView
+
+    seen: list[str] = []
+    dispatch = APIView.dispatch
+
+    def counted(self, request, *args, **kwargs):
+        seen.append(request.path)
+        return dispatch(self, request, *args, **kwargs)
+
+    monkeypatch.setattr(APIView, "dispatch", counted)
+    return seen
+
+
+def _headers(response) -> dict[str, str]:
+    return dict(response.headers)
+
+
+JSON_READS = [url for url in READS if "format=" not in url]
+
+
+@pytest.mark.parametrize("url", JSON_READS)
+def test_a_read_drf_answered_is_answered_again_before_drf_the_same_way(
+    small_kb, anon, drf_calls, url
+):
+    settle_revision()
+    by_drf = anon.get(url)
+    assert by_drf.status_code == 200 and len(drf_calls) == 1
+    before = anon.get(url)
+    assert len(drf_calls) == 1  # not DRF
+    assert (before.status_code, before.content) == (200, by_drf.content)
+    assert _headers(before) == _headers(by_drf)  # Allow, Vary, ETag, Last-Modified, ...
+    by_drf_304 = anon.get(url, HTTP_IF_NONE_MATCH=by_drf["ETag"], HTTP_ACCEPT="application/json")
+    assert by_drf_304.status_code == 304 and len(drf_calls) == 1
+
+
+def test_a_304_before_drf_is_the_304_drf_gives(small_kb, anon, client_alice, drf_calls):
+    etag = client_alice.get(DETAIL)["ETag"]  # built for a token: DRF's alone so far
+    by_drf = anon.get(DETAIL, HTTP_IF_NONE_MATCH=etag)
+    before = anon.get(DETAIL, HTTP_IF_NONE_MATCH=etag)
+    assert by_drf.status_code == before.status_code == 304
+    assert drf_calls == [DETAIL, DETAIL]
+    assert _headers(before) == _headers(by_drf)
+
+
+@pytest.mark.parametrize(
+    "ask",
+    [
+        {"HTTP_ACCEPT": "application/json; indent=2"},
+        {"HTTP_ACCEPT": "text/html"},
+        {"HTTP_AUTHORIZATION": "Token not-a-token"},
+    ],
+    ids=["indent", "another type", "a token"],
+)
+def test_anything_but_a_plain_anonymous_get_goes_to_drf(small_kb, anon, drf_calls, ask):
+    anon.get(DETAIL)
+    anon.get(DETAIL, **ask)
+    anon.head(DETAIL)
+    assert drf_calls == [DETAIL] * 3
+
+
+def test_a_session_goes_to_drf(small_kb, anon, alice, drf_calls):
+    anon.get(DETAIL)
+    anon.force_login(alice)
+    assert anon.get(DETAIL).status_code == 200
+    assert drf_calls == [DETAIL] * 2
+
+
+def test_an_answer_built_for_a_signed_in_user_waits_for_drf_to_give_it_to_anyone(
+    small_kb, anon, client_staff, drf_calls
+):
+    client_staff.get(DETAIL)
+    anon.get(DETAIL)  # DRF, from the store: now it has answered an anonymous client
+    anon.get(DETAIL)
+    assert drf_calls == [DETAIL, DETAIL]
+
+
+def test_a_kb_write_sends_the_next_read_to_drf(small_kb, anon, drf_calls):
+    anon.get(DETAIL)
+    anon.get(DETAIL)
+    _concept_title("The Transformer")
+    after = anon.get(DETAIL)
+    assert b"The Transformer" in after.content
+    assert drf_calls == [DETAIL, DETAIL]
+
+
+def test_the_throttles_hold_before_drf_and_drf_refuses_with_its_envelope(
+    small_kb, anon, settings, drf_calls
+):
+    from django.core.cache import cache
+
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "1000/minute"},
+    }
+    cache.clear()
+    assert [anon.get(DETAIL).status_code for _ in range(4)] == [200, 200, 200, 429]
+    assert drf_calls == [DETAIL, DETAIL]  # built, then refused; two answered before DRF
+    assert error_of(anon.get(DETAIL))["code"] == "throttled"
+
+
 # --- the store itself --------------------------------------------------------------------------
 
 
