@@ -249,7 +249,8 @@ class Summary:
     recall: list[RecallSummary] = field(default_factory=list)  # tiers, tracks, then overall
     # concept -> (with the plan, without reviews): forecast recall at the interview
     recall_by_concept: dict[str, tuple[float, float]] = field(default_factory=dict)
-    # topic -> the interview questions its practice block asks (planner.practice)
+    # topic -> the interview questions its study completes (planner.practice); its practice
+    # block asks at most MAX_PRACTICE_QUESTIONS of them
     practice: dict[str, list[str]] = field(default_factory=dict)
 
 

@@ -96,12 +96,15 @@ def _days(
     stages: Iterable[str] = (),
     relevance: dict[str, float] | None = None,
     practice: Mapping[str, Sequence[str]] | None = None,
+    planned_from: date | None = None,
 ) -> list[dict[str, Any]]:
     """The day list with titles, resources for learning and questions for practice.
 
     A practice item asks the questions the planner sized it for (`practice`, the
-    summary's: topic -> the questions its study completes). A plan stored before the
-    summary had them, or an item a replan kept from before, asks those whose every
+    summary's: topic -> the questions its study completes; the first
+    MAX_PRACTICE_QUESTIONS in the order below). A plan stored before the summary had
+    them, or an item dated before `planned_from` (one a replan kept from before, whose
+    topic the new summary may plan again later), asks those whose every
     concept is learned by that day or known (a prerequisite of something the plan
     studies: never a cut concept, one still to come, or one the plan does not touch at
     all). Each question once in the plan. First come the questions of the loop stages the
@@ -147,6 +150,7 @@ def _days(
         return slug in known or ("" < ready_on.get(slug, "") <= day)
 
     asked: set[str] = set()
+    since = planned_from.isoformat() if planned_from else ""
     days = []
     for meta in day_meta:
         day_items = by_date.get(meta["date"], [])
@@ -157,7 +161,7 @@ def _days(
             if item["kind"] == "learn" and slug:
                 item["resources"] = _resources_for_part(resources.get(slug, []), item)
             if item["kind"] == "practice" and slug:
-                planned = (practice or {}).get(slug)
+                planned = (practice or {}).get(slug) if meta["date"] >= since else None
                 fitting = [
                     q
                     for q in questions.get(slug, [])
@@ -326,6 +330,7 @@ def _stored_payload(plan: Plan, rows: Iterable[tuple[date, dict[str, Any]]]) -> 
             stages=team_stages(plan.team),
             relevance=plan_relevance(plan),
             practice=plan.summary.get("practice"),
+            planned_from=inputs.start,
         ),
         "summary": _cut_titles(graph, summary),
     }

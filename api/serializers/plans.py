@@ -377,8 +377,9 @@ class PayloadSummarySerializer(serializers.Serializer):
     practice = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Topic -> the interview questions (slugs) its practice block asks: each "
-        "question once, after the topic whose study completes it.",
+        help_text="Topic -> the interview questions (slugs) its study completes: each "
+        "question belongs to one topic, the last of its concepts the plan studies; the "
+        "topic's practice block asks up to two of them.",
     )
 
 

@@ -757,6 +757,39 @@ def test_practice_never_asks_about_a_concept_the_plan_does_not_touch(small_kb):
         assert payload["summary"]["practice"] == {"self-attention": ["implement-attention"]}
 
 
+def test_after_a_replan_the_new_practice_blocks_ask_the_planned_questions(small_kb):
+    """Nothing done for three days: the topics are planned again, and their new practice
+    blocks ask what the new summary plans; the missed items before the replan keep the
+    matching by day and take nothing from them."""
+    plan = services.create_plan(inputs=inputs(), today=MONDAY)
+    old_block = plan.items.get(kind="practice", concept_slug="self-attention").date
+    replanned = old_block + timedelta(days=1)  # the block is history, its topic planned again
+    plan = services.replan(plan=plan, today=replanned)
+    payload = formats.plan_payload(plan)
+    planned = payload["summary"]["practice"]
+    assert planned
+    new_blocks = [
+        item
+        for day in payload["days"]
+        if day["date"] >= replanned.isoformat()
+        for item in day["items"]
+        if item["kind"] == "practice"
+    ]
+    assert sorted(item["concept"] for item in new_blocks) == sorted(planned)
+    for item in new_blocks:
+        assert [q["slug"] for q in item["questions"]] == planned[item["concept"]][:2]
+    [missed] = [
+        i
+        for d in payload["days"]
+        if d["date"] == old_block.isoformat()
+        for i in d["items"]
+        if i["kind"] == "practice"
+    ]
+    assert missed["questions"] == [] and "self-attention" in planned
+    every = [q["slug"] for d in payload["days"] for i in d["items"] for q in i.get("questions", [])]
+    assert len(every) == len(set(every))
+
+
 def test_a_plan_stored_before_practice_was_planned_asks_what_fits_by_its_day(small_kb):
     """A summary without `practice` (plans made before it, or a practice item a replan
     kept): the questions are matched by day, and an item with none says so."""
