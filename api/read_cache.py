@@ -250,9 +250,11 @@ def serve(
 # --- before DRF ---------------------------------------------------------------------------------
 
 # What an anonymous client's Accept may be for the answer to be DRF's JSON: absent, */* or
-# exactly application/json (an indent, another type or a ?format= is DRF's to negotiate).
-PLAIN_ACCEPT = frozenset({"", "*/*", "application/json"})
+# exactly application/json (an indent, another type or a ?format= is DRF's to negotiate;
+# an empty Accept is a 406 there).
+PLAIN_ACCEPT = frozenset({None, "*/*", "application/json"})
 JSON = "application/json"
+API_PREFIX = "/api/"  # the KB reads are API endpoints: nothing else is looked up
 
 
 def reads_before_drf(get_response: Callable[[HttpRequest], HttpResponseBase]):
@@ -290,7 +292,8 @@ def reads_before_drf(get_response: Callable[[HttpRequest], HttpResponseBase]):
                 return with_validators(response, current)
         response = get_response(request)
         allow, etag = response.get("Allow"), response.get("ETag")
-        if response.status_code in (200, 304) and allow and etag:
+        opens = getattr(response, OPENS_TO_ANONYMOUS, False)
+        if opens and response.status_code in (200, 304) and allow and etag:
             stamp = revision.stamp()  # read already, by the read cache (kb.revision.pinned)
             payload = payloads.get(stamp.token, key)
             if payload is not None and payload.etag == etag:
@@ -303,14 +306,20 @@ def reads_before_drf(get_response: Callable[[HttpRequest], HttpResponseBase]):
 def _anonymous_plain_get(request: HttpRequest) -> bool:
     return (
         request.method == "GET"
+        and request.path.startswith(API_PREFIX)
         and "HTTP_AUTHORIZATION" not in request.META
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        and request.META.get("HTTP_ACCEPT", "").strip() in PLAIN_ACCEPT
+        and request.META.get("HTTP_ACCEPT") in PLAIN_ACCEPT
     )
 
 
+# Set on a read-cache answer whose view throttles as the API's defaults do, the only ones
+# applied before DRF (api.views.base.cached_read): another view's answers stay DRF's.
+OPENS_TO_ANONYMOUS = "prepgraph_opens_to_anonymous"
+
+
 def _throttles_allow(request: HttpRequest) -> bool:
-    """The API's throttle classes, as DRF applies them to an anonymous client."""
+    """The API's default throttle classes, as DRF applies them to an anonymous client."""
     from rest_framework.settings import api_settings
 
     return all(

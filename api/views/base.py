@@ -10,6 +10,7 @@ from django.http.response import HttpResponseBase
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from api import read_cache
 from api.exception_handlers import NotFound
@@ -86,9 +87,13 @@ def cached_read(handler: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
                 response.render()
             return response
 
-        return read_cache.serve(
+        response = read_cache.serve(
             request._request, media_type=request.accepted_media_type, build=build
         )
+        defaults = api_settings.DEFAULT_THROTTLE_CLASSES
+        if list(view.throttle_classes) == list(defaults):  # applied before DRF too
+            setattr(response, read_cache.OPENS_TO_ANONYMOUS, True)
+        return response
 
     return serve_cached
 

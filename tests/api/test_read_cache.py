@@ -390,15 +390,27 @@ def test_a_304_before_drf_is_the_304_drf_gives(small_kb, anon, client_alice, drf
     [
         {"HTTP_ACCEPT": "application/json; indent=2"},
         {"HTTP_ACCEPT": "text/html"},
+        {"HTTP_ACCEPT": ""},  # DRF's 406
         {"HTTP_AUTHORIZATION": "Token not-a-token"},
     ],
-    ids=["indent", "another type", "a token"],
+    ids=["indent", "another type", "empty", "a token"],
 )
 def test_anything_but_a_plain_anonymous_get_goes_to_drf(small_kb, anon, drf_calls, ask):
     anon.get(DETAIL)
     anon.get(DETAIL, **ask)
     anon.head(DETAIL)
     assert drf_calls == [DETAIL] * 3
+
+
+def test_a_view_with_throttles_of_its_own_is_drfs_alone(small_kb, anon, drf_calls, monkeypatch):
+    """Only the API's default throttles are applied before DRF: a view that sets others
+    keeps every request."""
+    from api.views.kb import TeamViewSet
+
+    monkeypatch.setattr(TeamViewSet, "throttle_classes", [])
+    url = "/api/v1/teams/llm-research/"
+    assert [anon.get(url).status_code for _ in range(3)] == [200] * 3
+    assert drf_calls == [url] * 3
 
 
 def test_a_session_goes_to_drf(small_kb, anon, alice, drf_calls):
