@@ -153,10 +153,11 @@ __all__ = [
     "walk",
 ]
 
-# Times a plan is built to turn idle buffers into learning toward a target. A third build
-# added 30 to 60 minutes of learning to a few plans (core topics learned over 275 plans:
-# 2,846 with three, 2,834 with two) for a whole selection more: plan creation's p50 went
-# from 97 to 112 ms once practice stopped filling idle time with question-less blocks.
+# Times a plan is built to turn idle buffers into learning toward a target. Once practice
+# stopped filling idle time with question-less blocks, more plans had idle time to offer:
+# a third build added 30 to 60 minutes of learning to a few plans (core topics learned
+# over 275 plans: 2,846 with three builds, 2,834 with two) for a whole selection more
+# (plan creation's p50 111 to 112 ms with three, 101 to 104 with two).
 BUFFER_ROUNDS = 2
 FIT_ROUNDS = 5  # times selection is rerun on a smaller budget when sessions lost minutes
 
