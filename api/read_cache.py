@@ -54,7 +54,7 @@ class Payload:
     body: bytes
     content_type: str
     etag: str
-    # Set once DRF has answered an anonymous client with these bytes (ReadsBeforeDRF): the
+    # Set once DRF has answered an anonymous client with these bytes (reads_before_drf): the
     # Allow header it sent, which only the view knows. None: DRF alone serves them.
     allow: str | None = None
 
@@ -125,7 +125,7 @@ class PayloadCache:
             return entry is not None and entry[0].allow is not None
 
     def open_to_anonymous(self, token: str, key: Key, allow: str) -> None:
-        """Let ReadsBeforeDRF serve the entry at `key` (DRF has just answered an anonymous
+        """Let reads_before_drf serve the entry at `key` (DRF has just answered an anonymous
         client with it), with the Allow header DRF sent."""
         with self._lock:
             entry = self._entries.get(key) if token == self._token else None
@@ -232,11 +232,10 @@ def serve(
         etag=payload.etag if payload is not None else etag_for(stamp.token, key),
         last_modified=last_modified(stamp),
     )
-    if not_modified(request, current, exists=payload is not None):
-        return with_validators(HttpResponseNotModified(), current)
     if payload is not None:
-        response = HttpResponse(payload.body, content_type=payload.content_type)
-        return with_validators(response, current)
+        return with_validators(_stored_answer(request, payload, current), current)
+    if not_modified(request, current, exists=False):
+        return with_validators(HttpResponseNotModified(), current)
     response = build()
     if response.status_code != 200 or response.streaming:
         return response
@@ -245,6 +244,13 @@ def serve(
     if not_modified(request, current, exists=True):
         return with_validators(HttpResponseNotModified(), current)
     return with_validators(response, current)
+
+
+def _stored_answer(request: HttpRequest, payload: Payload, current: Validators) -> HttpResponseBase:
+    """A 304 if the client's preconditions hold, else the stored bytes; validators apart."""
+    if not_modified(request, current, exists=True):
+        return HttpResponseNotModified()
+    return HttpResponse(payload.body, content_type=payload.content_type)
 
 
 # --- before DRF ---------------------------------------------------------------------------------
@@ -284,10 +290,7 @@ def reads_before_drf(get_response: Callable[[HttpRequest], HttpResponseBase]):
             payload = payloads.get(stamp.token, key)
             if payload is not None and payload.allow is not None and _throttles_allow(request):
                 current = Validators(payload.etag, last_modified(stamp))
-                if not_modified(request, current, exists=True):
-                    response: HttpResponseBase = HttpResponseNotModified()
-                else:
-                    response = HttpResponse(payload.body, content_type=payload.content_type)
+                response = _stored_answer(request, payload, current)
                 response["Allow"] = payload.allow
                 return with_validators(response, current)
         response = get_response(request)

@@ -762,11 +762,10 @@ def _summary(
     kept_value = sum(needed.value[t] for t in needed.tier if t in finished)
     mock_minutes = sum(mock.minutes for mock in request.mocks)
     # Were every needed concept learned, in the learning order: the practice it would bring.
-    everything = {slug: (0, needed.position[slug]) for slug in needed.cost}
-    rests_on = known_closure(graph, [*needed.cost, *request.known]) - needed.cost.keys()
+    everything = dict.fromkeys(needed.cost, request.start)
     practice = sum(
         practice_minutes(len(asked))
-        for asked in questions_by_topic(questions, everything, rests_on).values()
+        for asked in _practice(graph, request, needed, questions, everything).values()
     )
     return Summary(
         needed_minutes=needed.total_minutes + practice + mock_minutes,

@@ -17,7 +17,7 @@ import networkx as nx
 from kb import graph as kb_graph
 from kb.models import Question, Resource
 from planner import core
-from planner.models import ItemStatus, Plan
+from planner.models import Plan
 from planner.services import (
     NewPlan,
     Resolved,
@@ -282,20 +282,7 @@ def new_plan_payload(new: NewPlan) -> dict[str, Any]:
     """plan_payload of a plan just stored, from what was written rather than read back:
     the same answer (tests hold them equal), a query and a hundred rows fewer."""
     rows = (
-        (
-            day.date,
-            {
-                "id": item_id,
-                "kind": item.kind,
-                "concept": item.concept or None,
-                "minutes": item.minutes,
-                "stage": item.stage or None,
-                "part": item.part,
-                "parts": item.parts,
-                "note": item.note,
-                "status": ItemStatus.PENDING.value,
-            },
-        )
+        (day.date, _item_dict(item, item_id))
         for (day, item), item_id in zip(new.schedule.items(), new.item_ids, strict=True)
     )
     return _stored_payload(new.plan, rows)

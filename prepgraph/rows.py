@@ -141,7 +141,6 @@ def _insert(
     return written
 
 
-# Column types PostgreSQL takes as arrays of the values psycopg is given for them.
 # The column types whose values psycopg passes in an array as it passes them alone. JSON
 # and the rest keep the VALUES form: an array of them would go through other adapters.
 _ARRAY_SAFE = {
@@ -195,7 +194,7 @@ def _insert_from_arrays(
 
 def _plain(field: models.Field) -> models.Field:
     """The field a value of `field` is stored as: a foreign key's target field."""
-    return field.target_field if field.is_relation else field
+    return _plain(field.target_field) if field.is_relation else field
 
 
 def _field(meta, name: str) -> models.Field:
@@ -209,6 +208,4 @@ def _field(meta, name: str) -> models.Field:
 
 def _plain_type(field: models.Field) -> type | None:
     """The Python type the driver takes as it is for `field`, None if every value converts."""
-    if field.is_relation:
-        return _plain_type(field.target_field)
-    return _AS_IS.get(type(field))
+    return _AS_IS.get(type(_plain(field)))

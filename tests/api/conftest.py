@@ -17,10 +17,16 @@ from prepgraph.wsgi import application
 TEST_RATES = {"anon": "100000/minute", "user": "100000/minute"}
 
 
+def throttle_rates(settings, *, anon: str, user: str) -> None:
+    """Set the API's throttle rates for this test, the counts so far forgotten."""
+    rates = {"anon": anon, "user": user}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    cache.clear()  # throttle counts live in the cache
+
+
 @pytest.fixture(autouse=True)
 def _generous_throttle(settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": TEST_RATES}
-    cache.clear()  # throttle counts live in the cache
+    throttle_rates(settings, **TEST_RATES)
     yield
     cache.clear()
 

@@ -21,7 +21,7 @@ from api import read_cache
 from kb import integrity, revision
 from kb import services as kb_services
 from kb.models import Concept, GraphRevision, TeamProfile
-from tests.api.conftest import error_of
+from tests.api.conftest import error_of, throttle_rates
 from tests.api.test_queries import big_kb  # noqa: F401  (the fixture, for the pinned counts)
 
 pytestmark = pytest.mark.django_db
@@ -441,13 +441,7 @@ def test_a_kb_write_sends_the_next_read_to_drf(small_kb, anon, drf_calls):
 def test_the_throttles_hold_before_drf_and_drf_refuses_with_its_envelope(
     small_kb, anon, settings, drf_calls
 ):
-    from django.core.cache import cache
-
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "1000/minute"},
-    }
-    cache.clear()
+    throttle_rates(settings, anon="3/minute", user="1000/minute")
     assert [anon.get(DETAIL).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert drf_calls == [DETAIL, DETAIL]  # built, then refused; two answered before DRF
     assert error_of(anon.get(DETAIL))["code"] == "throttled"

@@ -10,12 +10,12 @@ import pytest
 import yaml
 from django.conf import settings as django_settings
 from django.contrib.staticfiles import finders
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api.conftest import error_of
+from tests.api.conftest import error_of, throttle_rates
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 
@@ -49,11 +49,7 @@ def test_a_session_works_and_unsafe_requests_need_the_csrf_token(small_kb, alice
 
 @pytest.mark.django_db
 def test_anonymous_clients_over_the_rate_get_a_429_with_the_envelope(small_kb, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "1000/minute"},
-    }
-    cache.clear()
+    throttle_rates(settings, anon="2/minute", user="1000/minute")
     client = APIClient()
     assert [client.get("/api/v1/concepts/").status_code for _ in range(2)] == [200, 200]
     response = client.get("/api/v1/concepts/")
@@ -66,11 +62,7 @@ def test_anonymous_clients_over_the_rate_get_a_429_with_the_envelope(small_kb, s
 
 @pytest.mark.django_db
 def test_signed_in_users_have_their_own_rate(small_kb, settings, client_alice, client_bob):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "1000/minute", "user": "1/minute"},
-    }
-    cache.clear()
+    throttle_rates(settings, anon="1000/minute", user="1/minute")
     assert client_alice.get("/api/v1/plans/").status_code == 200
     assert client_alice.get("/api/v1/plans/").status_code == 429
     assert client_bob.get("/api/v1/plans/").status_code == 200
@@ -78,11 +70,7 @@ def test_signed_in_users_have_their_own_rate(small_kb, settings, client_alice, c
 
 @pytest.mark.django_db
 def test_anonymous_clients_are_held_to_the_anonymous_rate_alone(small_kb, settings):
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "1/minute"},
-    }
-    cache.clear()
+    throttle_rates(settings, anon="3/minute", user="1/minute")
     client = APIClient()
     assert [client.get("/api/v1/concepts/").status_code for _ in range(4)] == [200] * 3 + [429]
 

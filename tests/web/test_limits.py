@@ -76,14 +76,11 @@ def test_behind_a_trusted_proxy_each_client_has_its_own_count(client, settings):
 def test_the_api_throttle_ignores_a_forged_forwarded_for_header(small_kb, settings):
     """DRF keys anonymous throttles on the whole X-Forwarded-For header unless NUM_PROXIES
     is set: a client writing a new header each time would never be throttled."""
-    from django.core.cache import cache
     from rest_framework.test import APIClient
 
-    settings.REST_FRAMEWORK = {
-        **settings.REST_FRAMEWORK,
-        "DEFAULT_THROTTLE_RATES": {"anon": "2/minute", "user": "1000/minute"},
-    }
-    cache.clear()
+    from tests.api.conftest import throttle_rates
+
+    throttle_rates(settings, anon="2/minute", user="1000/minute")
     api = APIClient()
     codes = [
         api.get("/api/v1/concepts/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code
