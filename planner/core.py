@@ -88,6 +88,7 @@ from planner.domain import (
     tier_index,
 )
 from planner.filling import (
+    Refreshers,
     add_buffers,
     continue_parts,
     fill_learning,
@@ -380,10 +381,7 @@ def _attempt(
     returned before its reviews and mocks are placed: the caller drops it and
     selects again on a smaller budget (_fitting_attempt), so they would be wasted.
     """
-    warnings: list[str] = []
-    days = make_days(request)
-    place_mocks(days, request, warnings, memo.unprepared)
-    capacity = _capacity(days, share, extra, request.min_session_minutes)
+    days, warnings, capacity = _days_with_mocks(request, memo, share, extra)
     budget = usable_minutes(capacity, request.min_session_minutes)
     budget -= refresher_reserve(days, request, graph, needed.cost)
     budget = max(budget, floor)  # what an earlier build learned, and left idle
@@ -394,18 +392,17 @@ def _attempt(
         slug: f"toward {graph.nodes[target].get('title', target)}"[:200]
         for slug, target in selection.toward.items()
     }
-    learn = {slug: remaining_minutes(graph, request, slug) for slug in order}
-    refreshers = refresher_plan(days, request, graph, order)
-    finished, unplaced = fill_learning(
-        days,
-        order,
-        learn,
-        capacity,
-        request.min_session_minutes,
-        notes,
-        needed.prerequisites,
-        refreshers,
+    refreshers, finished, unplaced = _fill(
+        days, capacity, request, graph, needed, order, notes, whole_starts=True
     )
+    if not selection.kept.isdisjoint(unplaced):
+        # Starting a long topic whole the next day left a day's time unused, and the days
+        # then ran out: the chosen topics come first, so they go in with split sessions.
+        packed_days, packed_warnings, room = _days_with_mocks(request, memo, share, extra)
+        packed = _fill(packed_days, room, request, graph, needed, order, notes, whole_starts=False)
+        if selection.kept.isdisjoint(packed[2]):
+            days, warnings = packed_days, packed_warnings
+            refreshers, finished, unplaced = packed
     if retry_if_lost and not selection.kept.isdisjoint(unplaced):
         return Build(days, selection, finished, unplaced, warnings, Forecasts({}, {}))
     refreshed = place_refreshers(days, refreshers, graph, warnings)
@@ -427,6 +424,45 @@ def _attempt(
     )
     add_buffers(days)
     return Build(days, selection, finished, unplaced, warnings, forecasts, practice)
+
+
+def _days_with_mocks(
+    request: PlanRequest, memo: PlanMemo, share: float, extra: Mapping[date, int]
+) -> tuple[list[Day], list[str], dict[date, int]]:
+    """The days with their mocks, the mocks' warnings, and each day's learning minutes."""
+    warnings: list[str] = []
+    days = make_days(request)
+    place_mocks(days, request, warnings, memo.unprepared)
+    return days, warnings, _capacity(days, share, extra, request.min_session_minutes)
+
+
+def _fill(
+    days: list[Day],
+    capacity: dict[date, int],
+    request: PlanRequest,
+    graph: nx.DiGraph,
+    needed: Needed,
+    order: list[str],
+    notes: Mapping[str, str],
+    *,
+    whole_starts: bool,
+) -> tuple[Refreshers, dict[str, date], list[str]]:
+    """Learning and refreshers into `days` (filling.fill_learning): the refreshers, each
+    learned concept's last day, and the concepts left without room."""
+    learn = {slug: remaining_minutes(graph, request, slug) for slug in order}
+    refreshers = refresher_plan(days, request, graph, order)
+    finished, unplaced = fill_learning(
+        days,
+        order,
+        learn,
+        capacity,
+        request.min_session_minutes,
+        notes,
+        needed.prerequisites,
+        refreshers,
+        whole_starts=whole_starts,
+    )
+    return refreshers, finished, unplaced
 
 
 def _askable(graph: nx.DiGraph, request: PlanRequest, needed: Needed) -> dict[str, frozenset[str]]:

@@ -212,6 +212,7 @@ def fill_learning(
     notes: Mapping[str, str] | None = None,
     prerequisites: Mapping[str, Sequence[str]] | None = None,
     refreshers: Refreshers | None = None,
+    whole_starts: bool = True,
 ) -> tuple[dict[str, date], list[str]]:
     """Place `order` into the days; return each placed concept's last day and the unplaced.
 
@@ -222,6 +223,8 @@ def fill_learning(
     with `prerequisites` (the plan's, within `order`), a later concept that fits
     in it whole, and whose prerequisites are learned by then, is learned there.
     With `refreshers`, those a concept needs are placed just before its first session.
+    Without `whole_starts`, no day is passed over: a long concept starts in whatever
+    session the day has left, for when the days hold the concepts only so packed.
     """
     study = [day for day in days if not day.interview_day]
     reserve = {day.date: day.free_minutes - capacity[day.date] for day in study}
@@ -246,10 +249,14 @@ def fill_learning(
                 finished,
                 prerequisites,
                 refreshers.refreshed_by(slug) if refreshers is not None else None,
+                reserve,
+                min_session,
             )
         )
         if earlier is not None:
-            capacity[earlier.date] -= remaining
+            borrowed = max(0, remaining - capacity[earlier.date])
+            capacity[earlier.date] -= remaining - borrowed
+            reserve[earlier.date] -= borrowed
             note = (notes or {}).get(slug, "")
             earlier.items.append(Item(LEARN, remaining, concept=slug, note=note))
             finished[slug] = earlier.date
@@ -268,7 +275,9 @@ def fill_learning(
                 capacity[day.date] = 0
                 reserve[day.date] -= overflow
                 remaining = 0
-            elif free >= min_session and not _sliver(free, remaining, sessions, study, index):
+            elif free >= min_session and not (
+                whole_starts and _sliver(free, remaining, sessions, study, index)
+            ):
                 take = free
                 if remaining - take < min_session and remaining - min_session >= min_session:
                     take = remaining - min_session
@@ -356,17 +365,23 @@ def _earlier_day(
     finished: Mapping[str, date],
     prerequisites: Mapping[str, Sequence[str]] | None,
     not_before: date | None = None,
+    reserve: Mapping[date, int] | None = None,
+    min_session: int = 0,
 ) -> Day | None:
     """The first day _sliver passed over that holds `slug` whole, its prerequisites learned
     by then (earlier, or earlier that day) and not before `not_before` (its refreshers);
-    None without `prerequisites`."""
+    None without `prerequisites`. As a session finishing a concept, it may take less than
+    `min_session` minutes of the day's `reserve` (its review share)."""
     if prerequisites is None:
         return None
     for index in passed_over:
         day = study[index]
         if not_before is not None and day.date < not_before:
             continue
-        if capacity[day.date] >= remaining and all(
+        room = capacity[day.date]
+        if reserve is not None:
+            room += min(reserve[day.date], max(0, min_session - 1))
+        if room >= remaining and all(
             p in finished and finished[p] <= day.date for p in prerequisites.get(slug, ())
         ):
             return day

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from kb.dag import assign_positions
 from kb.errors import UnknownConcept
-from planner import core, memory, reviews, selection
+from planner import core, filling, memory, reviews, selection
 from planner.core import MockStage, PlanInputError, PlanRequest, build_schedule
 from tests.graphs import dag
 
@@ -725,6 +725,48 @@ def test_a_day_passed_over_for_a_long_concept_still_learns_a_shorter_one():
     )
     days = learned_days(build_schedule(graph, req))
     assert days == {"short": MONDAY + timedelta(days=5), "long": MONDAY + timedelta(days=6)}
+
+
+def test_chosen_topics_go_in_split_rather_than_cut_when_whole_starts_waste_a_day():
+    # 40, 100 and 60 min: starting a (100 min) whole on Tuesday would leave Monday's
+    # 40 unused and b (100 min) only Wednesday's 60. Both fit packed, a split over Monday
+    # and Tuesday; before, b was cut for the sake of a whole session.
+    graph = dag(hours={"a": 100 / 60, "b": 100 / 60})
+    req = request(
+        relevance={"a": 1.0, "b": 0.9},
+        minutes_by_weekday=(40, 100, 60, 0, 0, 0, 0),
+        interview=MONDAY + timedelta(days=3),
+        review_share=0.0,
+        min_session_minutes=30,
+    )
+    schedule = build_schedule(graph, req)
+    assert sorted(schedule.summary.learned) == ["a", "b"]
+    assert schedule.summary.cut == []
+    sessions = [(day.date - MONDAY).days for day, item in schedule.items() if item.kind == "learn"]
+    minutes = [item.minutes for _, item in schedule.items() if item.kind == "learn"]
+    assert list(zip(sessions, minutes, strict=True)) == [(0, 40), (1, 60), (1, 40), (2, 60)]
+
+
+def test_a_passed_over_day_takes_a_short_topic_into_its_review_share():
+    # Saturday has 54 learning minutes and 6 of review share: the 3.5 h topic starts
+    # whole on Sunday, and the 60-minute one takes Saturday whole, 6 minutes of it from
+    # the review share, as a concept finishing in a session may. Before, it was left out
+    # and the plan was selected again on a smaller budget.
+    req = request(minutes_by_weekday=(0, 0, 0, 0, 0, 60, 240), interview=MONDAY + timedelta(days=7))
+    days = filling.make_days(req)
+    saturday, sunday = MONDAY + timedelta(days=5), MONDAY + timedelta(days=6)
+    capacity = {day.date: 0 for day in days if not day.interview_day} | {saturday: 54, sunday: 216}
+    finished, unplaced = filling.fill_learning(
+        days, ["long", "short"], {"long": 210, "short": 60}, capacity, 30, None, {}
+    )
+    assert unplaced == [] and finished == {"long": sunday, "short": saturday}
+    assert capacity[saturday] == 0 and capacity[sunday] == 6
+    filling.add_buffers(days)
+    by_day = {
+        day.date: [(item.kind, item.concept, item.minutes) for item in day.items] for day in days
+    }
+    assert by_day[saturday] == [("learn", "short", 60)]
+    assert by_day[sunday] == [("learn", "long", 210), ("buffer", None, 30)]
 
 
 def test_core_topics_come_before_cheaper_useful_ones():
