@@ -615,11 +615,6 @@ def greedy_select(
 # --- the exact solver -----------------------------------------------------------------------
 
 
-# HiGHS's presolve rules, as bits of its presolve_rule_off option.
-PRESOLVE_PROBING = 1 << 15
-PRESOLVE_ENUMERATION = 1 << 16
-
-
 def exact_select(
     needed: Needed,
     budget: int,
@@ -663,9 +658,6 @@ def exact_select(
         ("mip_heuristic_run_zi_round", False),
         ("mip_heuristic_run_shifting", False),
         ("mip_detect_symmetry", False),  # a prerequisite graph has next to none
-        # Probing and enumeration took a sixth of the solver's time on the shipped teams'
-        # plans (209 solves, all proven at the root) and changed no answer.
-        ("presolve_rule_off", PRESOLVE_PROBING | PRESOLVE_ENUMERATION),
     ):
         highs.setOptionValue(option, value)
     lp = highspy.HighsLp()
