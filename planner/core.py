@@ -88,6 +88,7 @@ from planner.domain import (
     tier_index,
 )
 from planner.filling import (
+    Filled,
     Refreshers,
     add_buffers,
     continue_parts,
@@ -377,9 +378,12 @@ def _attempt(
     `floor` raises it to what an earlier build learned plus the buffers it left idle,
     for when sessions used minutes the budget does not count (a 15-minute topic on a
     20-minute day, a topic finishing in the review share).
-    With `retry_if_lost`, a build that leaves a chosen concept without a session is
-    returned before its reviews and mocks are placed: the caller drops it and
-    selects again on a smaller budget (_fitting_attempt), so they would be wasted.
+    Where passing days over for whole starts left a chosen topic without a day, the
+    order is filled again packed before anything is selected again (one fill costs a
+    tenth of a selection). With `retry_if_lost`, a build that still leaves a chosen
+    concept without a session is returned before its reviews and practice are placed:
+    the caller drops it and selects again on a smaller budget (_fitting_attempt), so
+    they would be wasted.
     """
     days, warnings, capacity = _days_with_mocks(request, memo, share, extra)
     budget = usable_minutes(capacity, request.min_session_minutes)
@@ -392,17 +396,17 @@ def _attempt(
         slug: f"toward {graph.nodes[target].get('title', target)}"[:200]
         for slug, target in selection.toward.items()
     }
-    refreshers, finished, unplaced = _fill(
-        days, capacity, request, graph, needed, order, notes, whole_starts=True
-    )
-    if not selection.kept.isdisjoint(unplaced):
-        # Starting a long topic whole the next day left a day's time unused, and the days
-        # then ran out: the chosen topics come first, so they go in with split sessions.
+    refreshers, filled = _fill(days, capacity, request, graph, needed, order, notes)
+    if filled.passed_over and not selection.kept.isdisjoint(filled.unplaced):
+        # Days were passed over for long topics to start whole the next day, and a chosen
+        # topic then found no day: filled again packed, kept if every chosen topic goes in.
+        # (Kept whenever it placed more, it made as many plans worse as better, by the
+        # planner's own measure, over 275 plans: a plan selected again learns differently.)
         packed_days, packed_warnings, room = _days_with_mocks(request, memo, share, extra)
         packed = _fill(packed_days, room, request, graph, needed, order, notes, whole_starts=False)
-        if selection.kept.isdisjoint(packed[2]):
-            days, warnings = packed_days, packed_warnings
-            refreshers, finished, unplaced = packed
+        if selection.kept.isdisjoint(packed[1].unplaced):
+            days, warnings, (refreshers, filled) = packed_days, packed_warnings, packed
+    finished, unplaced = filled.finished, filled.unplaced
     if retry_if_lost and not selection.kept.isdisjoint(unplaced):
         return Build(days, selection, finished, unplaced, warnings, Forecasts({}, {}))
     refreshed = place_refreshers(days, refreshers, graph, warnings)
@@ -445,13 +449,12 @@ def _fill(
     order: list[str],
     notes: Mapping[str, str],
     *,
-    whole_starts: bool,
-) -> tuple[Refreshers, dict[str, date], list[str]]:
-    """Learning and refreshers into `days` (filling.fill_learning): the refreshers, each
-    learned concept's last day, and the concepts left without room."""
+    whole_starts: bool = True,
+) -> tuple[Refreshers, Filled]:
+    """Learning and refreshers into `days` (filling.fill_learning)."""
     learn = {slug: remaining_minutes(graph, request, slug) for slug in order}
     refreshers = refresher_plan(days, request, graph, order)
-    finished, unplaced = fill_learning(
+    filled = fill_learning(
         days,
         order,
         learn,
@@ -462,7 +465,7 @@ def _fill(
         refreshers,
         whole_starts=whole_starts,
     )
-    return refreshers, finished, unplaced
+    return refreshers, filled
 
 
 def _askable(graph: nx.DiGraph, request: PlanRequest, needed: Needed) -> dict[str, frozenset[str]]:

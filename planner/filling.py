@@ -203,6 +203,17 @@ class Refreshers:
         ]
 
 
+@dataclass
+class Filled:
+    """What fill_learning placed: each learned concept's last day, the concepts of the
+    order from the first that found no room on, and the days passed over so that a long
+    concept could start whole the next day (_sliver)."""
+
+    finished: dict[str, date]
+    unplaced: list[str]
+    passed_over: list[date]
+
+
 def fill_learning(
     days: list[Day],
     order: list[str],
@@ -213,15 +224,16 @@ def fill_learning(
     prerequisites: Mapping[str, Sequence[str]] | None = None,
     refreshers: Refreshers | None = None,
     whole_starts: bool = True,
-) -> tuple[dict[str, date], list[str]]:
-    """Place `order` into the days; return each placed concept's last day and the unplaced.
+) -> Filled:
+    """Place `order` into the days, in order, until one concept finds no room.
 
     A concept that would leave a tail shorter than a session may dip into the
     day's review share to finish, and a split leaves a final session of at
     least `min_session` where it can, rather than a ten-minute stub. A day passed
     over so that a long concept starts whole the next day (_sliver) is not lost:
     with `prerequisites` (the plan's, within `order`), a later concept that fits
-    in it whole, and whose prerequisites are learned by then, is learned there.
+    in it whole (finishing in its review share as above, if need be), and whose
+    prerequisites are learned by then, is learned there.
     With `refreshers`, those a concept needs are placed just before its first session.
     Without `whole_starts`, no day is passed over: a long concept starts in whatever
     session the day has left, for when the days hold the concepts only so packed.
@@ -293,7 +305,7 @@ def fill_learning(
             for day, used, borrowed in sessions:
                 capacity[day.date] += used - borrowed
                 reserve[day.date] += borrowed
-            return finished, order[position:]
+            return Filled(finished, order[position:], [study[i].date for i in passed_over])
         for number, (day, used, _) in enumerate(sessions, start=1):
             split = len(sessions) > 1
             day.items.append(
@@ -307,7 +319,7 @@ def fill_learning(
                 )
             )
         finished[slug] = sessions[-1][0].date
-    return finished, []
+    return Filled(finished, [], [study[i].date for i in passed_over])
 
 
 def continue_parts(days: list[Day], request: PlanRequest, graph: nx.DiGraph) -> None:

@@ -756,10 +756,11 @@ def test_a_passed_over_day_takes_a_short_topic_into_its_review_share():
     days = filling.make_days(req)
     saturday, sunday = MONDAY + timedelta(days=5), MONDAY + timedelta(days=6)
     capacity = {day.date: 0 for day in days if not day.interview_day} | {saturday: 54, sunday: 216}
-    finished, unplaced = filling.fill_learning(
+    filled = filling.fill_learning(
         days, ["long", "short"], {"long": 210, "short": 60}, capacity, 30, None, {}
     )
-    assert unplaced == [] and finished == {"long": sunday, "short": saturday}
+    assert filled.unplaced == [] and filled.finished == {"long": sunday, "short": saturday}
+    assert filled.passed_over == [saturday]
     assert capacity[saturday] == 0 and capacity[sunday] == 6
     filling.add_buffers(days)
     by_day = {
