@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
@@ -55,8 +56,9 @@ class Payload:
     content_type: str
     etag: str
     # Set once DRF has answered an anonymous client with these bytes (reads_before_drf): the
-    # Allow header it sent, which only the view knows. None: DRF alone serves them.
-    allow: str | None = None
+    # headers the whole stack sent with them besides the validators and the body's own (the
+    # view's Allow, the middleware's Vary and security headers). None: DRF alone serves them.
+    headers: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,15 +124,15 @@ class PayloadCache:
         store holds? (Without reading the revision: most requests have none.)"""
         with self._lock:
             entry = self._entries.get(key)
-            return entry is not None and entry[0].allow is not None
+            return entry is not None and entry[0].headers is not None
 
-    def open_to_anonymous(self, token: str, key: Key, allow: str) -> None:
+    def open_to_anonymous(self, token: str, key: Key, headers: tuple[tuple[str, str], ...]) -> None:
         """Let reads_before_drf serve the entry at `key` (DRF has just answered an anonymous
-        client with it), with the Allow header DRF sent."""
+        client with it), with the other headers that answer had."""
         with self._lock:
             entry = self._entries.get(key) if token == self._token else None
-            if entry is not None and entry[0].allow != allow:
-                self._entries[key] = (dataclasses.replace(entry[0], allow=allow), entry[1])
+            if entry is not None and entry[0].headers != headers:
+                self._entries[key] = (dataclasses.replace(entry[0], headers=headers), entry[1])
 
     def clear(self) -> None:
         with self._lock:
@@ -264,46 +266,89 @@ API_PREFIX = "/api/"  # the KB reads are API endpoints: nothing else is looked u
 
 
 def reads_before_drf(get_response: Callable[[HttpRequest], HttpResponseBase]):
-    """Middleware: an anonymous GET of a read DRF has already answered, in this revision,
-    to an anonymous client asking the same way gets the stored bytes (or a 304) before
-    DRF's request handling, with the API's throttles applied here.
+    """Middleware, the first of all: an anonymous GET of a read DRF has already answered,
+    in this revision, to an anonymous client asking the same way gets the stored bytes (or
+    a 304) before the rest of the stack, with the API's throttles applied here.
 
-    A stored read costs a DRF view most of what a minimal DRF view costs (wrapping the
-    request, negotiation, authentication, permissions, throttles): a third of a cached
-    answer's CPU. The learning path was one query when the performance issue was filed,
-    within 4.5x of a minimal DRF view, so no answer DRF gives could be 5x what it was.
+    A stored read behind the whole stack cost a DRF view most of what a minimal DRF view
+    costs (wrapping the request, negotiation, authentication, permissions, throttles) and
+    the ten middleware as much again. The learning path was one query when the
+    performance issue was filed, so at 5x what it was no answer DRF gives could serve it.
 
-    Only what DRF itself answered is served here, and only as it answered it: the entry
-    is opened (PayloadCache.open_to_anonymous) when DRF answers an anonymous client with
-    plain Accept, with the Allow header it sent; anything else (a token, a session
-    cookie, another Accept, a miss, a throttled client, a HEAD) goes to DRF, which
-    answers, and refuses, as ever. Throttles counted here are counted once: a client
-    they refuse goes on to DRF, whose throttles refuse it again without counting.
+    Only what the stack itself answered is served here, and only as it answered it: the
+    entry is opened (PayloadCache.open_to_anonymous) when DRF answers an anonymous client
+    with plain Accept, with every header that answer left the stack with (_replayed);
+    anything else (a token, a session or CSRF cookie, another Accept, a miss, a throttled
+    client, a HEAD, a request the middleware would redirect or refuse, an answer varying
+    on another header) goes down the stack, which answers, and refuses, as ever. A
+    middleware added below this one is named by a system check (api.checks). Throttles
+    counted here are counted once: a client they refuse goes on to DRF, whose throttles
+    refuse it again without counting.
     """
 
     def middleware(request: HttpRequest) -> HttpResponseBase:
-        if not _anonymous_plain_get(request) or not enabled():
+        if not _anonymous_plain_get(request) or not enabled() or _stack_would_intervene(request):
             return get_response(request)
-        key = request_key(request, media_type=JSON)
-        if payloads.open_entry(key):  # else no query here: a web page, a miss
-            stamp = revision.stamp()
-            payload = payloads.get(stamp.token, key)
-            if payload is not None and payload.allow is not None and _throttles_allow(request):
-                current = Validators(payload.etag, last_modified(stamp))
-                response = _stored_answer(request, payload, current)
-                response["Allow"] = payload.allow
-                return with_validators(response, current)
-        response = get_response(request)
-        allow, etag = response.get("Allow"), response.get("ETag")
-        opens = getattr(response, OPENS_TO_ANONYMOUS, False)
-        if opens and response.status_code in (200, 304) and allow and etag:
-            stamp = revision.stamp()  # read already, by the read cache (kb.revision.pinned)
-            payload = payloads.get(stamp.token, key)
-            if payload is not None and payload.etag == etag:
-                payloads.open_to_anonymous(stamp.token, key, allow)
-        return response
+        with revision.pinned():  # one read of the token, here and down the stack
+            try:
+                key = request_key(request, media_type=JSON)
+                stored = _stored_response(request, key)
+            except Exception:  # a host not served, 1,001 fields, a failing store:
+                # the stack answers it as ever, its 400 or 500 with its headers.
+                return get_response(request)
+            if stored is not None:
+                return stored
+            response = get_response(request)
+            _open_if_answered(key, response)
+            return response
 
     return middleware
+
+
+def _stored_response(request: HttpRequest, key: Key) -> HttpResponseBase | None:
+    """The stored answer at `key` if it is open to anonymous clients and the throttles let
+    this one through; else None."""
+    if not payloads.open_entry(key):  # no query then: a web page, a miss
+        return None
+    stamp = revision.stamp()
+    payload = payloads.get(stamp.token, key)
+    if payload is None or payload.headers is None:
+        return None
+    request.user = AnonymousUser()  # for the throttles; the stack sets its own
+    if not _throttles_allow(request):
+        return None
+    current = Validators(payload.etag, last_modified(stamp))
+    response = _stored_answer(request, payload, current)
+    for name, value in payload.headers:
+        response[name] = value
+    response["Content-Length"] = str(len(response.content))  # as CommonMiddleware
+    return with_validators(response, current)
+
+
+def _open_if_answered(key: Key, response: HttpResponseBase) -> None:
+    """Open the entry at `key` to anonymous clients if DRF has just answered with it, in a
+    way the store can repeat: no cookie set, the body as stored (no Content-Encoding), and
+    no Vary but Accept (in the key) and Cookie (none that matters here)."""
+    etag = response.get("ETag")
+    if not getattr(response, OPENS_TO_ANONYMOUS, False) or response.status_code not in (200, 304):
+        return
+    if not etag or response.cookies or response.has_header("Content-Encoding"):
+        return
+    if not _vary(response) <= REPEATABLE_VARY:
+        return
+    stamp = revision.stamp()  # read already, by the read cache
+    payload = payloads.get(stamp.token, key)
+    if payload is not None and payload.etag == etag:
+        payloads.open_to_anonymous(stamp.token, key, _replayed(response))
+
+
+# What an answer served from the store may vary on: the negotiated type is in the key, and
+# only requests without a session or CSRF cookie are served from it.
+REPEATABLE_VARY = frozenset({"accept", "cookie"})
+
+
+def _vary(response: HttpResponseBase) -> set[str]:
+    return {name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()}
 
 
 def _anonymous_plain_get(request: HttpRequest) -> bool:
@@ -312,7 +357,29 @@ def _anonymous_plain_get(request: HttpRequest) -> bool:
         and request.path.startswith(API_PREFIX)
         and "HTTP_AUTHORIZATION" not in request.META
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and settings.CSRF_COOKIE_NAME not in request.COOKIES  # the stack may renew it
         and request.META.get("HTTP_ACCEPT") in PLAIN_ACCEPT
+    )
+
+
+def _stack_would_intervene(request: HttpRequest) -> bool:
+    """Would a middleware below answer this request itself (SecurityMiddleware's redirect
+    to https, CommonMiddleware's refused user agents and www redirect)?"""
+    if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+        return True
+    return bool(settings.DISALLOWED_USER_AGENTS) or settings.PREPEND_WWW
+
+
+# Headers an answer from the store sets itself: the body's, and the validators (with_validators).
+OWN_HEADERS = frozenset(
+    {"content-type", "content-length", "etag", "last-modified", "cache-control"}
+)
+
+
+def _replayed(response: HttpResponseBase) -> tuple[tuple[str, str], ...]:
+    """The headers of DRF's answer, as it left the stack, that a stored answer repeats."""
+    return tuple(
+        (name, value) for name, value in response.items() if name.lower() not in OWN_HEADERS
     )
 
 

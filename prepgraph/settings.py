@@ -152,6 +152,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Anonymous KB reads the stack has already answered, answered again before it with the
+    # same bytes and headers (api.read_cache.reads_before_drf): first, so as to skip it all.
+    "api.read_cache.reads_before_drf",
     "django.middleware.security.SecurityMiddleware",
     # Serves /static/ from the apps' static folders (vendored JavaScript included), so
     # the site runs as it is checked out: no collectstatic or web server step.
@@ -166,8 +169,6 @@ MIDDLEWARE = [
     "django_ratelimit.middleware.RatelimitMiddleware",
     # One read of the KB revision token per request, however many cached reads use it.
     "kb.middleware.pin_revision",
-    # Anonymous KB reads DRF has already answered, served before DRF (api.read_cache).
-    "api.read_cache.reads_before_drf",
 ]
 
 ROOT_URLCONF = "prepgraph.urls"

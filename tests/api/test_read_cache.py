@@ -15,6 +15,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date
 
 from api import read_cache
@@ -445,6 +446,86 @@ def test_the_throttles_hold_before_drf_and_drf_refuses_with_its_envelope(
     assert [anon.get(DETAIL).status_code for _ in range(4)] == [200, 200, 200, 429]
     assert drf_calls == [DETAIL, DETAIL]  # built, then refused; two answered before DRF
     assert error_of(anon.get(DETAIL))["code"] == "throttled"
+
+
+def test_a_read_the_stack_would_redirect_to_https_goes_down_it(small_kb, anon, settings, drf_calls):
+    settings.SECURE_SSL_REDIRECT = True
+    assert [anon.get(DETAIL, secure=True).status_code for _ in range(2)] == [200, 200]
+    assert drf_calls == [DETAIL]  # the second, before DRF
+    redirected = anon.get(DETAIL)
+    assert redirected.status_code == 301
+    assert redirected["Location"] == f"https://testserver{DETAIL}"
+
+
+def test_a_host_the_site_does_not_serve_is_refused_as_before(small_kb, anon, settings, drf_calls):
+    anon.get(DETAIL)
+    anon.get(DETAIL)
+    settings.ALLOWED_HOSTS = ["prepgraph.example"]
+    assert anon.get(DETAIL).status_code == 400  # DisallowedHost, by the stack
+    assert anon.get(DETAIL, HTTP_HOST="prepgraph.example").status_code == 200
+    assert drf_calls == [DETAIL, DETAIL]  # a new key: built by DRF
+
+
+def test_refused_user_agents_are_refused_before_the_store_too(small_kb, anon, settings):
+    import re
+
+    anon.get(DETAIL)
+    anon.get(DETAIL)
+    settings.DISALLOWED_USER_AGENTS = [re.compile("badbot")]
+    assert anon.get(DETAIL, HTTP_USER_AGENT="badbot/1.0").status_code == 403
+    assert anon.get(DETAIL, HTTP_USER_AGENT="curl/8").status_code == 200
+
+
+def test_a_request_django_refuses_is_refused_by_the_stack_with_its_headers(small_kb, anon):
+    anon.get(DETAIL)
+    anon.get(DETAIL)
+    flood = "&".join(f"f{i}=1" for i in range(1001))  # over DATA_UPLOAD_MAX_NUMBER_FIELDS
+    refused = anon.get(f"{DETAIL}?{flood}")
+    assert refused.status_code == 400
+    assert refused["X-Frame-Options"] == "DENY" and refused["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_client_with_a_csrf_cookie_goes_to_the_stack_which_may_renew_it(
+    small_kb, anon, drf_calls
+):
+    anon.get(DETAIL)
+    anon.get(DETAIL)
+    anon.cookies["csrftoken"] = "malformed"
+    renewed = anon.get(DETAIL)
+    assert renewed.status_code == 200 and drf_calls == [DETAIL, DETAIL]
+    assert renewed.cookies["csrftoken"].value != "malformed"
+
+
+def vary_on_origin(get_response):
+    """A middleware whose header depends on the request (as a CORS one's does)."""
+
+    def middleware(request):
+        response = get_response(request)
+        response["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+        patch_vary_headers(response, ["Origin"])
+        return response
+
+    return middleware
+
+
+def test_an_answer_varying_on_another_header_is_never_repeated(small_kb, anon, settings, drf_calls):
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, f"{__name__}.vary_on_origin"]
+    first = anon.get(DETAIL, HTTP_ORIGIN="https://a.example")
+    second = anon.get(DETAIL, HTTP_ORIGIN="https://b.example")
+    assert first["Access-Control-Allow-Origin"] == "https://a.example"
+    assert second["Access-Control-Allow-Origin"] == "https://b.example"
+    assert drf_calls == [DETAIL, DETAIL]
+
+
+def test_the_system_check_names_a_middleware_the_stored_reads_would_skip(settings):
+    from api.checks import middleware_skipped_by_stored_reads
+
+    assert middleware_skipped_by_stored_reads() == []
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
+    (warning,) = middleware_skipped_by_stored_reads()
+    assert warning.id == "api.W001" and warning.obj == "django.middleware.gzip.GZipMiddleware"
+    settings.MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware", *settings.MIDDLEWARE[:-1]]
+    assert middleware_skipped_by_stored_reads() == []  # before it: it runs
 
 
 # --- the store itself --------------------------------------------------------------------------
