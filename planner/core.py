@@ -568,7 +568,13 @@ def _fitting_attempt(
 
 def _learns_more(needed: Needed, first: Build, second: Build) -> bool:
     """Does `first` learn at least as much as `second`: the team's must-haves first, then
-    its rounds' groundwork, then tier by tier?"""
+    its rounds' groundwork once every must-have is in, then tier by tier?
+
+    As selection weighs them (must_learn): groundwork beside a must-have that did not fit
+    is worth what its tier says. Counted first regardless, a build learning one more
+    behavioral story beat one learning five more of the team's topics, and a two-week
+    plan for a newcomer kept six idle hours on its last weekend.
+    """
 
     def learned(build: Build) -> tuple[float, float, tuple[float, ...]]:
         finished = set(build.finished)
@@ -576,7 +582,8 @@ def _learns_more(needed: Needed, first: Build, second: Build) -> bool:
         def value(topics: Iterable[str]) -> float:
             return round(sum(needed.value[t] for t in topics if t in finished), 9)
 
-        return value(needed.must_haves), value(needed.essentials), tier_values(needed, finished)
+        groundwork = value(needed.essentials) if needed.must_haves_in(finished) else 0.0
+        return value(needed.must_haves), groundwork, tier_values(needed, finished)
 
     return learned(first) >= learned(second)
 

@@ -1336,6 +1336,28 @@ def test_a_selection_holds_the_must_haves_that_fit_and_is_optimal_around_them(ca
 BEHAVIORAL = ("behavioral", "Behavioral")
 
 
+def _build_learning(*slugs: str) -> core.Build:
+    return core.Build([], None, dict.fromkeys(slugs, MONDAY), [], [], None)  # type: ignore[arg-type]
+
+
+def test_of_two_builds_groundwork_counts_first_only_once_the_must_haves_are_in():
+    # "m" is a must-have, "story" the behavioral round's groundwork, "t1" and "t2" topics
+    # worth more than it. Beside a must-have that did not fit, the groundwork is weighed
+    # as selection weighs it, by its tier: the build learning both topics learns more.
+    graph = dag(hours={"m": 2.0, "story": 1.0, "t1": 1.0, "t2": 1.0})
+    relevance = {"m": 1.0, "story": 0.6, "t1": 0.9, "t2": 0.9}
+    req = request(relevance=relevance, must=frozenset({"m"}),
+                  essentials={"story": BEHAVIORAL})  # fmt: skip
+    needed = selection.needed_subgraph(graph, req)
+    topics, story = _build_learning("t1", "t2"), _build_learning("story", "t1")
+    assert core._learns_more(needed, topics, story)
+    assert not core._learns_more(needed, story, topics)
+    # With the must-have in, the round's groundwork comes first.
+    topics, story = _build_learning("m", "t1", "t2"), _build_learning("m", "story", "t1")
+    assert core._learns_more(needed, story, topics)
+    assert not core._learns_more(needed, topics, story)
+
+
 def test_a_rounds_groundwork_is_learned_before_topics_worth_more():
     graph = dag(hours={"story": 1.5, "t1": 1.0, "t2": 1.0, "t3": 1.0})
     relevance = {"story": 0.6, "t1": 1.0, "t2": 1.0, "t3": 1.0}
