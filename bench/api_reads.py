@@ -484,9 +484,9 @@ def figures(quick: bool) -> list[dict]:
                 None,
                 cpu_unit,
                 "ratio: uncached over the minimal DRF view, server CPU per request: the most "
-                "any cache can speed the endpoint up while DRF answers it; under 5, the "
-                "speedup target is out of reach whatever is cached, and vs_minimal_view "
-                "says how close the cache comes"
+                "a cache inside DRF could speed the endpoint up; stored answers served "
+                "before the middleware stack (api.read_cache.reads_before_drf) go past it, "
+                "and vs_minimal_view says by how much"
                 if noted
                 else "",
             )
