@@ -319,10 +319,13 @@ def _stored_response(request: HttpRequest, key: Key) -> HttpResponseBase | None:
         return None
     current = Validators(payload.etag, last_modified(stamp))
     response = _stored_answer(request, payload, current)
-    for name, value in payload.headers:
+    for name, value in payload.headers:  # Vary and Cache-Control as with_validators left them
         response[name] = value
     response["Content-Length"] = str(len(response.content))  # as CommonMiddleware
-    return with_validators(response, current)
+    response["ETag"] = current.etag
+    if current.last_modified is not None:
+        response["Last-Modified"] = _http_date(current.last_modified)
+    return response
 
 
 def _open_if_answered(key: Key, response: HttpResponseBase) -> None:
@@ -371,9 +374,8 @@ def _stack_would_intervene(request: HttpRequest) -> bool:
 
 
 # Headers an answer from the store sets itself: the body's, and the validators (with_validators).
-OWN_HEADERS = frozenset(
-    {"content-type", "content-length", "etag", "last-modified", "cache-control"}
-)
+# (Vary and Cache-Control went through with_validators on DRF's answer: repeated as they were.)
+OWN_HEADERS = frozenset({"content-type", "content-length", "etag", "last-modified"})
 
 
 def _replayed(response: HttpResponseBase) -> tuple[tuple[str, str], ...]:

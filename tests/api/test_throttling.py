@@ -95,3 +95,26 @@ def test_after_the_wait_the_estimate_is_under_the_limit_and_not_a_second_earlier
     assert estimate_after(wait + 1e-6) < limit + 1e-9
     if wait > 1:
         assert estimate_after(wait - 1) >= limit - 1e-9
+
+
+addresses = st.from_regex(r"\A(\d{1,3}\.){3}\d{1,3}\Z", fullmatch=True)
+
+
+@given(
+    xff=st.none() | st.lists(addresses, min_size=1, max_size=4).map(", ".join),
+    remote=addresses,
+    proxies=st.none() | st.integers(0, 5),
+)
+def test_the_client_is_identified_as_drf_identifies_it(xff, remote, proxies):
+    from rest_framework import throttling as drf_throttling
+    from rest_framework.settings import api_settings
+
+    extra = {"REMOTE_ADDR": remote} | ({"HTTP_X_FORWARDED_FOR": xff} if xff is not None else {})
+    request = APIRequestFactory().get("/api/v1/concepts/", **extra)
+    saved = api_settings.NUM_PROXIES
+    api_settings.NUM_PROXIES = proxies  # DRF's setting, as both read it
+    try:
+        drf = drf_throttling.SimpleRateThrottle.get_ident(AnonThrottle(), request)
+        assert AnonThrottle().get_ident(request) == drf
+    finally:
+        api_settings.NUM_PROXIES = saved
