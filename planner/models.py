@@ -67,7 +67,9 @@ class ItemStatus(models.TextChoices):
 
 
 class PlanItem(models.Model):
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the slot constraint's and the status index lead with the plan,
+    # and a plan writes a hundred items at once, each one index the fewer.
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="items", db_index=False)
     date = models.DateField()
     order = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=ItemKind.choices)

@@ -172,3 +172,13 @@ def test_a_plans_summary_is_compressed_with_lz4_on_postgresql(two_plans):
     summary = {"cut": [{"concept": f"c{n}", "reason": "a reason " * 20} for n in range(400)]}
     Plan.objects.filter(pk=plan.pk).update(summary=summary)
     assert Plan.objects.get(pk=plan.pk).summary == summary
+
+
+@pytest.mark.django_db
+def test_a_plans_items_are_found_by_an_index_leading_with_the_plan_and_only_one_per_need():
+    """A plan writes its hundred items at once: no index that another one covers."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "planner_planitem")
+    indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+    assert ["plan_id"] not in indexed
+    assert ["plan_id", "date", "order"] in indexed and ["plan_id", "status", "date"] in indexed
