@@ -34,6 +34,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, parse_etags, parse_http_date_safe
+from rest_framework.settings import api_settings
 
 from kb import revision
 
@@ -202,9 +203,7 @@ def not_modified(request: HttpRequest, current: Validators, *, exists: bool) -> 
 
 
 def with_validators(response: HttpResponseBase, current: Validators) -> HttpResponseBase:
-    response["ETag"] = current.etag
-    if current.last_modified is not None:
-        response["Last-Modified"] = _http_date(current.last_modified)
+    _set_validators(response, current)
     response["Cache-Control"] = CACHE_CONTROL
     if response.has_header("Vary"):
         patch_vary_headers(response, ("Accept",))
@@ -322,10 +321,14 @@ def _stored_response(request: HttpRequest, key: Key) -> HttpResponseBase | None:
     for name, value in payload.headers:  # Vary and Cache-Control as with_validators left them
         response[name] = value
     response["Content-Length"] = str(len(response.content))  # as CommonMiddleware
+    _set_validators(response, current)
+    return response
+
+
+def _set_validators(response: HttpResponseBase, current: Validators) -> None:
     response["ETag"] = current.etag
     if current.last_modified is not None:
         response["Last-Modified"] = _http_date(current.last_modified)
-    return response
 
 
 def _open_if_answered(key: Key, response: HttpResponseBase) -> None:
@@ -392,8 +395,6 @@ OPENS_TO_ANONYMOUS = "prepgraph_opens_to_anonymous"
 
 def _throttles_allow(request: HttpRequest) -> bool:
     """The API's default throttle classes, as DRF applies them to an anonymous client."""
-    from rest_framework.settings import api_settings
-
     return all(
         throttle().allow_request(request, None)
         for throttle in api_settings.DEFAULT_THROTTLE_CLASSES

@@ -403,9 +403,12 @@ def _attempt(
         # (Kept whenever it placed more, it made as many plans worse as better, by the
         # planner's own measure, over 275 plans: a plan selected again learns differently.)
         packed_days, packed_warnings, room = _days_with_mocks(request, memo, share, extra)
-        packed = _fill(packed_days, room, request, graph, needed, order, notes, whole_starts=False)
-        if selection.kept.isdisjoint(packed[1].unplaced):
-            days, warnings, (refreshers, filled) = packed_days, packed_warnings, packed
+        packed_refreshers, packed = _fill(
+            packed_days, room, request, graph, needed, order, notes, whole_starts=False
+        )
+        if selection.kept.isdisjoint(packed.unplaced):
+            days, warnings = packed_days, packed_warnings
+            refreshers, filled = packed_refreshers, packed
     finished, unplaced = filled.finished, filled.unplaced
     if retry_if_lost and not selection.kept.isdisjoint(unplaced):
         return Build(days, selection, finished, unplaced, warnings, Forecasts({}, {}))

@@ -285,7 +285,7 @@ def fill_learning(
                 sessions.append((day, remaining, 0))
                 capacity[day.date] -= remaining
                 remaining = 0
-            elif overflow < min_session and overflow <= reserve[day.date]:
+            elif remaining <= _finishing_room(free, reserve[day.date], min_session):
                 sessions.append((day, remaining, overflow))
                 capacity[day.date] = 0
                 reserve[day.date] -= overflow
@@ -379,28 +379,33 @@ def _earlier_day(
     capacity: Mapping[date, int],
     finished: Mapping[str, date],
     prerequisites: Mapping[str, Sequence[str]] | None,
-    not_before: date | None = None,
-    reserve: Mapping[date, int] | None = None,
-    min_session: int = 0,
+    not_before: date | None,
+    reserve: Mapping[date, int],
+    min_session: int,
 ) -> Day | None:
     """The first day _sliver passed over that holds `slug` whole, its prerequisites learned
     by then (earlier, or earlier that day) and not before `not_before` (its refreshers);
-    None without `prerequisites`. As a session finishing a concept, it may take less than
-    `min_session` minutes of the day's `reserve` (its review share)."""
+    None without `prerequisites`. As a session finishing a concept, it may end in the
+    day's review share (_finishing_room)."""
     if prerequisites is None:
         return None
     for index in passed_over:
         day = study[index]
         if not_before is not None and day.date < not_before:
             continue
-        room = capacity[day.date]
-        if reserve is not None:
-            room += min(reserve[day.date], max(0, min_session - 1))
+        room = _finishing_room(capacity[day.date], reserve[day.date], min_session)
         if room >= remaining and all(
             p in finished and finished[p] <= day.date for p in prerequisites.get(slug, ())
         ):
             return day
     return None
+
+
+def _finishing_room(free: int, reserve: int, min_session: int) -> int:
+    """The minutes a session that finishes its concept may take on a day with `free`
+    learning minutes: less than a session more from the day's review share (`reserve`),
+    rather than a stub of it left for the next day."""
+    return free + min(reserve, max(0, min_session - 1))
 
 
 def _sliver(free: int, remaining: int, sessions: list, study: list[Day], index: int) -> bool:
