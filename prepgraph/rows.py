@@ -5,7 +5,7 @@ model instance per row and prepares every field of every row through the field's
 conversion chain: about 6 ms a plan here, more than storing it costs the database.
 `insert_rows` takes plain tuples and converts only the fields whose Python value is
 not what the database driver takes as it is (dates on SQLite, for one), then writes
-them as multi-row INSERTs, or on PostgreSQL as one INSERT from an array per column.
+them as multi-row INSERTs, or on PostgreSQL as one INSERT from one JSON document.
 What bulk_create does not do either (save signals, `full_clean`) it does not do;
 constraints are the database's, as for any write.
 """
@@ -13,9 +13,11 @@ constraints are the database's, as for any write.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 from itertools import chain
 from typing import Any
 
+import orjson
 from django.db import NotSupportedError, connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -123,8 +125,8 @@ def _insert(
     tail = (
         " RETURNING " + ", ".join(quote(field.column) for field in returning) if returning else ""
     )
-    if connection.vendor == "postgresql" and all(_in_arrays(field) for field in columns):
-        return _insert_from_arrays(connection, into, tail, columns, prepared)
+    if connection.vendor == "postgresql" and all(_in_json(field) for field in columns):
+        return _insert_from_json(connection, into, tail, columns, prepared)
     head = into + " VALUES "
     one = "({})".format(", ".join(["%s"] * len(columns)))
     size = max(1, connection.ops.bulk_batch_size(columns, prepared))
@@ -141,9 +143,11 @@ def _insert(
     return written
 
 
-# The column types whose values psycopg passes in an array as it passes them alone. JSON
-# and the rest keep the VALUES form: an array of them would go through other adapters.
-_ARRAY_SAFE = {
+# The column types a JSON document carries exactly, so PostgreSQL reads them back as the
+# driver would have passed them: numbers, strings, booleans, dates and times as ISO 8601.
+# Floats are not among them (orjson writes NaN as null), nor JSON and the rest, which keep
+# the VALUES form.
+_JSON_SAFE = {
     "AutoField",
     "BigAutoField",
     "BigIntegerField",
@@ -151,7 +155,6 @@ _ARRAY_SAFE = {
     "CharField",
     "DateField",
     "DateTimeField",
-    "FloatField",
     "IntegerField",
     "PositiveIntegerField",
     "PositiveSmallIntegerField",
@@ -160,35 +163,50 @@ _ARRAY_SAFE = {
 }
 
 
-def _in_arrays(field: models.Field) -> bool:
-    return _plain(field).get_internal_type() in _ARRAY_SAFE
+def _in_json(field: models.Field) -> bool:
+    return _plain(field).get_internal_type() in _JSON_SAFE
 
 
-def _array_type(field: models.Field, connection: BaseDatabaseWrapper) -> str:
+def _bare_type(field: models.Field, connection: BaseDatabaseWrapper) -> str:
     """The column's type without its length: an explicit cast to varchar(80) cuts a
-    longer value where the column itself refuses it, so the cast keeps only the type
-    and the column's own check applies, as with VALUES (Django's unnest does the same)."""
+    longer value where the column itself refuses it, so the record keeps only the type
+    and the column's own check applies, as with VALUES."""
     return field.db_type(connection).split("(")[0]
 
 
-def _insert_from_arrays(
+def _iso(value: Any) -> str:
+    """What orjson leaves to its caller: a date or datetime of a subclass (a test clock's)."""
+    if isinstance(value, date):  # a datetime too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a column value a JSON row carries")
+
+
+def _insert_from_json(
     connection: BaseDatabaseWrapper,
     into: str,
     tail: str,
     columns: list[models.Field],
     prepared: list[tuple],
 ) -> list[tuple[Any, ...]]:
-    """PostgreSQL: one INSERT ... SELECT FROM unnest() of a typed array per column.
+    """PostgreSQL: one INSERT ... SELECT FROM json_to_recordset() of one parameter.
 
-    The same rows as the VALUES form, but a dozen parameters instead of one per value:
-    for a plan's hundred items psycopg adapts and the server parses a twelfth as much
-    (4.9 -> 2.6 ms here), and no parameter limit splits the rows into batches.
+    The same rows as the VALUES form in one statement, whatever their number. psycopg
+    quotes each parameter in Python, so a value each (VALUES) or an array per column
+    costs the web process more than writing the rows costs the server: for a plan's
+    hundred items, 1.5 ms of its CPU with arrays against 0.3 ms for one JSON document
+    written by orjson, and 2.7 against 1.6 ms until the rows are in.
     """
-    casts = ", ".join(f"%s::{_array_type(field, connection)}[]" for field in columns)
-    arrays = [list(values) for values in zip(*prepared, strict=True)]
+    names = [field.column for field in columns]
+    document = orjson.dumps([dict(zip(names, row, strict=True)) for row in prepared], default=_iso)
+    quote = connection.ops.quote_name
+    record = ", ".join(f"{quote(f.column)} {_bare_type(f, connection)}" for f in columns)
+    selected = ", ".join(quote(name) for name in names)
     atomic = transaction.atomic(using=connection.alias, savepoint=False)
     with atomic, connection.cursor() as cursor:
-        cursor.execute(f"{into} SELECT * FROM unnest({casts}){tail}", arrays)
+        cursor.execute(
+            f"{into} SELECT {selected} FROM json_to_recordset(%s::json) AS row_({record}){tail}",
+            [document.decode()],
+        )
         return cursor.fetchall() if tail else [()] * len(prepared)
 
 

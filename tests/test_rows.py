@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import DataError, IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from kb.models import Concept
 from planner.models import ItemStatus, Plan, PlanItem
@@ -54,6 +55,50 @@ def test_the_rows_match_what_bulk_create_writes_with_the_defaults_filled_in(smal
     assert {row[-2] for row in rows_of(by_rows)} == {ItemStatus.PENDING}  # the model default
     # The dates come back as dates: stored in the backend's own date format.
     assert by_rows.items.filter(date=date(2026, 12, 2)).count() == 1
+
+
+class ClockTime(datetime):
+    """A datetime of a subclass, as a frozen test clock hands out."""
+
+
+@pytest.mark.django_db
+def test_awkward_values_come_back_as_they_went_in(small_kb, two_plans):
+    by_orm, by_rows = two_plans
+    fields = (*FIELDS, "status", "completed_at")
+    done = datetime(2026, 12, 1, 7, 30, 15, 123456, tzinfo=UTC)
+    values = [
+        (
+            date(2026, 12, 1),
+            0,
+            "learn",
+            None,
+            'it\'s "x" \\ y',
+            30,
+            "line\nbreak\ttab",
+            "done",
+            done,
+        ),
+        (
+            date(2026, 12, 1),
+            1,
+            "review",
+            None,
+            "",
+            10,
+            "日本語 — ✓ 😀",
+            "done",
+            ClockTime(2026, 12, 1, 23, 59, tzinfo=UTC),
+        ),
+        (date(2026, 12, 2), 0, "buffer", None, "%s %(x)s {}", 5, "", "pending", None),
+    ]
+    PlanItem.objects.bulk_create(
+        PlanItem(plan=by_orm, **dict(zip(fields[1:], row, strict=True))) for row in values
+    )
+    with CaptureQueriesContext(connection) as statements:
+        assert insert_rows(PlanItem, fields, [(by_rows.pk, *row) for row in values]) == 3
+    assert len(statements) == 1
+    assert rows_of(by_rows) == rows_of(by_orm)
+    assert by_rows.items.get(order=0, date=date(2026, 12, 1)).completed_at == done
 
 
 @pytest.mark.django_db
