@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 
 from planner import domain
+from prepgraph.fields import LargeJSONField
 
 
 def new_feed_token() -> str:
@@ -33,7 +34,7 @@ class Plan(models.Model):
     )
     title = models.CharField(max_length=200)
     inputs = models.JSONField(help_text="The normalised planner inputs this plan was built from.")
-    summary = models.JSONField(default=dict)
+    summary = LargeJSONField(default=dict)
     interview_at = models.DateTimeField()
     timezone = models.CharField(max_length=64)
     start_date = models.DateField()
