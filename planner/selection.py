@@ -17,7 +17,11 @@ tier's optimum fixed as a constraint for the next, seeded with the greedy's
 answer. A greedy that recomputes each target's marginal
 closure cost after every pick, followed by one-swap improvement, runs too:
 it is the answer for graphs too large for the solver, and the better of the
-two (compared tier by tier) is kept, so the solver can only help.
+two (compared tier by tier, then by minutes) is kept, so the solver can only help.
+Where they are as good, the greedy's answer is kept: which of several equal optima
+HiGHS hands back depends on its presolve and the order of its columns, and a plan
+should not change with those. The greedy's ties go to what comes first in learning
+order.
 """
 
 from __future__ import annotations
@@ -842,7 +846,7 @@ def select(
             solved = exact_select(needed, budget, start=kept, held_tiers=held, forced=forced)
             if solved is not None:
                 candidate, exact = solved
-                if not _better(needed, kept, candidate):
+                if _better(needed, candidate, kept):
                     kept = candidate
         if exact:
             proven.add(needed, budget, kept, forced)
