@@ -10,11 +10,11 @@ from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from psycopg.types.json import Jsonb
 
-# What json.dumps refuses (a datetime, a dataclass, a str or int subclass it writes its own
-# way) orjson hands back to `_refuse`, so it goes to json.dumps as before.
+# What json.dumps refuses (a datetime, a dataclass) or writes its own way (a str or int
+# subclass, a key that is not a string) orjson hands back to `_refuse`, or refuses
+# itself, so it goes to json.dumps as before.
 _OPTIONS = (
-    orjson.OPT_NON_STR_KEYS
-    | orjson.OPT_PASSTHROUGH_DATETIME
+    orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_DATACLASS
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
@@ -38,10 +38,17 @@ class LargeJSONField(models.JSONField):
     A plan's summary is some 50 KB: json.dumps takes 0.45 ms for it, in a request whose
     whole budget is 25 ms, and orjson a tenth of that. jsonb keeps the parsed document,
     not its text, so the spacing and escapes orjson writes differently never reach the
-    column. A value orjson would write where json.dumps refuses it (a datetime, a
-    dataclass) still goes to json.dumps and its error; one difference: a NaN, which
-    jsonb refuses, is stored as null. SQLite keeps the text, so there it is as before.
+    column. A value json.dumps refuses or writes its own way still goes to json.dumps
+    (a datetime, a dataclass, a subclass, a key that is not a string, an integer beyond
+    64 bits), with three exceptions orjson writes where json.dumps and jsonb refuse: a
+    UUID and an Enum are stored as their text and value, a NaN or an infinity as null.
+    SQLite keeps the text, so there it is as before. The column is a JSONField's, and
+    migrations see one (`deconstruct`).
     """
+
+    def deconstruct(self) -> tuple[str, str, list[Any], dict[str, Any]]:
+        name, _, args, kwargs = super().deconstruct()
+        return name, "django.db.models.JSONField", args, kwargs
 
     def get_db_prep_value(
         self, value: Any, connection: BaseDatabaseWrapper, prepared: bool = False

@@ -1,10 +1,12 @@
 """prepgraph.fields.LargeJSONField stores what Django's JSONField stores, on either database."""
 
+import enum
 import json
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from planner import services
 from planner.models import Plan
@@ -37,8 +39,15 @@ def stored_summary(plan: Plan):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "document",
-    [DOCUMENT, [1, "two", [3]], "text", 7, {"huge": 2**80, "beyond": -(2**70)}],
-    ids=["document", "list", "string", "number", "integers-beyond-64-bits"],
+    [
+        DOCUMENT,
+        [1, "two", [3]],
+        "text",
+        7,
+        {"huge": 2**80, "beyond": -(2**70)},
+        {1e-7: "a float key", None: "a null key", True: "a true key"},
+    ],
+    ids=["document", "list", "string", "number", "integers-beyond-64-bits", "odd-keys"],
 )
 def test_a_value_reads_back_as_djangos_json_field_stores_it(plan, document):
     plan.summary = document
@@ -75,3 +84,20 @@ def test_a_plans_summary_takes_the_fast_writer(small_kb):
     written = fields.orjson_or_json_dumps(plan.summary)
     assert isinstance(written, bytes), "json.dumps's str: the summary fell back"
     assert plan.summary["days"] and json.loads(written) == stored_summary(plan)
+
+
+@pytest.mark.django_db
+def test_a_uuid_an_enum_and_a_nan_are_what_orjson_writes_differently(plan):
+    """The three documented exceptions: json.dumps refuses a UUID and an Enum (and
+    jsonb a NaN); orjson writes their text, their value and null."""
+    plan.summary = {"id": uuid.UUID(int=1), "tier": Tier.CORE, "score": float("nan")}
+    if connection.vendor != "postgresql":  # json.dumps writes SQLite's text
+        with pytest.raises(TypeError, match="UUID is not JSON serializable"):
+            plan.save(update_fields=["summary"])
+        return
+    plan.save(update_fields=["summary"])
+    assert stored_summary(plan) == {"id": str(uuid.UUID(int=1)), "tier": 0, "score": None}
+
+
+class Tier(enum.Enum):
+    CORE = 0

@@ -1,6 +1,7 @@
 """prepgraph.rows.insert_rows writes what bulk_create would, or nothing and says why."""
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from kb.models import Concept
 from planner.models import ItemStatus, Plan, PlanItem
 from prepgraph.rows import insert_rows, insert_rows_returning
 
+OLD_PARIS_NOON = datetime(1900, 1, 1, 12, tzinfo=ZoneInfo("Europe/Paris"))
 FIELDS = ("plan_id", "date", "order", "kind", "concept_id", "concept_slug", "minutes", "note")
 # Every column but the ids: what bulk_create and insert_rows must write alike.
 COMPARED = [f.attname for f in PlanItem._meta.concrete_fields if f.attname not in ("id", "plan_id")]
@@ -90,15 +92,36 @@ def test_awkward_values_come_back_as_they_went_in(small_kb, two_plans):
             ClockTime(2026, 12, 1, 23, 59, tzinfo=UTC),
         ),
         (date(2026, 12, 2), 0, "buffer", None, "%s %(x)s {}", 5, "", "pending", None),
+        # Paris was UTC+00:09:21 until 1911: an offset with seconds, kept to the second.
+        (date(2026, 12, 2), 1, "review", None, "", 5, "", "done", OLD_PARIS_NOON),
     ]
     PlanItem.objects.bulk_create(
         PlanItem(plan=by_orm, **dict(zip(fields[1:], row, strict=True))) for row in values
     )
     with CaptureQueriesContext(connection) as statements:
-        assert insert_rows(PlanItem, fields, [(by_rows.pk, *row) for row in values]) == 3
+        assert insert_rows(PlanItem, fields, [(by_rows.pk, *row) for row in values]) == 4
     assert len(statements) == 1
     assert rows_of(by_rows) == rows_of(by_orm)
     assert by_rows.items.get(order=0, date=date(2026, 12, 1)).completed_at == done
+    assert by_rows.items.get(order=1, date=date(2026, 12, 2)).completed_at == datetime(
+        1900, 1, 1, 11, 50, 39, tzinfo=UTC
+    )
+
+
+@pytest.mark.django_db
+def test_a_value_json_cannot_carry_fails_as_bulk_create_fails(two_plans):
+    """An integer beyond 64 bits: the database's (or the driver's) own error, as with
+    bulk_create, and nothing written."""
+    by_orm, by_rows = two_plans
+    huge = (date(2026, 12, 1), 0, "learn", None, "", 2**70, "")
+    with pytest.raises(Exception) as orm, transaction.atomic():
+        PlanItem.objects.bulk_create(
+            [PlanItem(plan=by_orm, **dict(zip(FIELDS[1:], huge, strict=True)))]
+        )
+    with pytest.raises(Exception) as rows, transaction.atomic():
+        insert_rows(PlanItem, FIELDS, [(by_rows.pk, *huge)])
+    assert type(rows.value) is type(orm.value)
+    assert not PlanItem.objects.exists()
 
 
 @pytest.mark.django_db
