@@ -474,6 +474,8 @@ def _fill(
 def _askable(graph: nx.DiGraph, request: PlanRequest, needed: Needed) -> dict[str, frozenset[str]]:
     """The questions whose every concept the plan could study or rest on: what it needs,
     its shaky concepts, what it knows, and what all of those rest on."""
+    if not request.questions:  # a graph without questions: no walk over the plan's scope
+        return {}
     scope = known_closure(graph, [*needed.cost, *request.known, *request.shaky])
     return {q: concepts for q, concepts in request.questions.items() if concepts <= scope}
 
@@ -489,6 +491,8 @@ def _practice(
     the plan studies counts from its day (then its place in the learning order), and what
     it rests on (the required prerequisites of what is studied or known) from the start;
     a needed concept the plan does not study is not known."""
+    if not questions:
+        return {}
     position = graph.nodes
     when = {slug: (day, position[slug]["position"]) for slug, day in studied.items()}
     rests_on = known_closure(graph, [*studied, *request.known]) - set(studied)

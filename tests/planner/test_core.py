@@ -44,6 +44,21 @@ def learned_days(schedule) -> dict[str, date]:
 CHAIN = dag("a>b", "b>c")
 
 
+def test_a_graph_without_questions_plans_without_walking_for_practice(monkeypatch):
+    """Practice asks what the plan's concepts rest on: two walks over everything a plan
+    draws on, a third of a plan's time on a 100k-concept graph. With no question to
+    practise there is nothing to find."""
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("walked for practice")
+
+    monkeypatch.setattr(core, "known_closure", no_walk)
+    schedule = build_schedule(dag("a>b", "b>c"), request(relevance={"c": 1.0}))
+    assert schedule.summary.learned and not schedule.summary.practice
+    with pytest.raises(AssertionError, match="walked for practice"):
+        build_schedule(dag("a>b", "b>c"), request(questions={"q": frozenset({"c"})}))
+
+
 def test_everything_fits_prerequisites_first_no_cuts():
     schedule = build_schedule(CHAIN, request())
     learns = [item.concept for _, item in schedule.items() if item.kind == "learn"]
