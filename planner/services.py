@@ -1023,10 +1023,13 @@ def reviews_after_rating(
     if concept_slug not in graph:
         return None
     fitted = FsrsParameters.objects.filter(user=plan.owner_id).values_list("parameters", flat=True)
+    # In the plan's time zone: the database hands back UTC, and a card due at 00:43 in
+    # Berlin is due on the day before in UTC, a review placed a day before it is due.
+    interview_at = plan.interview_at.astimezone(zone(plan.timezone))
     forecast = memory.Forecast(
-        plan.interview_at, parameters=fitted.first(), study_time=inputs.study_time
+        interview_at, parameters=fitted.first(), study_time=inputs.study_time
     )
-    interview = plan.interview_at.astimezone(zone(plan.timezone)).date()
+    interview = interview_at.date()
     with transaction.atomic():
         plan = Plan.objects.select_for_update().get(pk=plan.pk)
         moving = plan.items.filter(

@@ -1,11 +1,12 @@
 """A rating moves the plan's reviews of its concept: services.reviews_after_rating."""
 
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from planner import memory_services, services
-from planner.models import ItemKind, ItemStatus, PlanItem
+from planner.models import ItemKind, ItemStatus, Plan, PlanItem
 from planner.reviews import REFRESHER_NOTE
 from planner.services import PlanInputs
 
@@ -180,3 +181,35 @@ def test_with_no_free_time_a_days_question_practice_gives_way_to_the_review(plan
     after = dict(plan.items.filter(kind=ItemKind.PRACTICE).values_list("pk", "minutes"))
     assert all(after[pk] <= minutes for pk, minutes in before.items() if pk in after)
     assert all(m >= 15 for m in after.values())  # never a practice stub under a question
+
+
+def test_reviews_move_by_the_plans_own_days_not_utcs(small_kb, ada):
+    """Rated Easy at 00:30 in Berlin (23:30 UTC the day before), the card falls due just
+    after midnight there, a day later than its UTC date, and before the final days: its
+    next review goes on that day or after, not on the day before."""
+    berlin = ZoneInfo("Europe/Berlin")
+    inputs = PlanInputs(
+        team="llm-research",
+        interview=MONDAY + timedelta(days=20),
+        start=MONDAY,
+        timezone="Europe/Berlin",
+        hours_per_weekday=(4,) * 7,
+    )
+    plan = services.create_plan(owner=ada, inputs=inputs, today=MONDAY)
+    item = first_learned(plan)
+    card = memory_services.rating_record(
+        user=plan.owner,
+        concept_slug=item.concept_slug,
+        rating="easy",
+        when=datetime.combine(item.date + timedelta(days=1), time(0, 30), tzinfo=berlin),
+        plan=plan,
+        item=item,
+    )
+    due = card.due.astimezone(berlin).date()
+    assert card.due.astimezone(UTC).date() < due  # the case: due after midnight in Berlin
+    stored = Plan.objects.get(pk=plan.pk)  # as a request reads it: its times in UTC
+    moved = services.reviews_after_rating(
+        plan=stored, concept_slug=item.concept_slug, today=item.date + timedelta(days=1)
+    )
+    assert moved is not None and moved.days
+    assert moved.days[0] >= due

@@ -142,7 +142,10 @@ def test_a_forged_or_garbled_preview_saves_nothing(signed_in):
 
 
 def test_a_preview_saved_after_its_interview_passed_is_a_field_error(signed_in):
-    stale = services.PlanInputs(team="llm-research", interview=services.local_today(TZ))
+    # In the plan's zone: between midnight in Berlin and in UTC, yesterday there is today here.
+    stale = services.PlanInputs(
+        team="llm-research", interview=services.local_today(TZ), timezone=TZ
+    )
     stale = services.PlanInputs(**{**stale.__dict__, "interview": stale.interview - timedelta(1)})
     response = signed_in.post(URL, {"inputs": sign_inputs(stale), "action": "save"})
     assert response.status_code == 400
