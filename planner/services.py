@@ -263,6 +263,12 @@ def local_today(timezone_name: str) -> date:
     return dj_timezone.now().astimezone(zone(timezone_name)).date()
 
 
+def local_interview_at(plan: Plan) -> datetime:
+    """The plan's interview in its own time zone: the database hands it back in UTC, whose
+    date is another one for an interview near midnight."""
+    return plan.interview_at.astimezone(zone(plan.timezone))
+
+
 @dataclass
 class Resolved:
     """PlanInputs resolved against the KB: what core needs and what the plan row stores.
@@ -1023,9 +1029,9 @@ def reviews_after_rating(
     if concept_slug not in graph:
         return None
     fitted = FsrsParameters.objects.filter(user=plan.owner_id).values_list("parameters", flat=True)
-    # In the plan's time zone: the database hands back UTC, and a card due at 00:43 in
-    # Berlin is due on the day before in UTC, a review placed a day before it is due.
-    interview_at = plan.interview_at.astimezone(zone(plan.timezone))
+    # In the plan's time zone: in UTC a card due at 00:43 in Berlin is due the day before,
+    # and its review was placed a day before it is due.
+    interview_at = local_interview_at(plan)
     forecast = memory.Forecast(
         interview_at, parameters=fitted.first(), study_time=inputs.study_time
     )
@@ -1149,4 +1155,4 @@ def _rebalance_buffers(
 
 
 def days_until(plan: Plan, today: date) -> int:
-    return (plan.interview_at.astimezone(zone(plan.timezone)).date() - today) // timedelta(days=1)
+    return (local_interview_at(plan).date() - today) // timedelta(days=1)

@@ -13,17 +13,22 @@ from planner.services import PlanInputs
 MONDAY = date(2026, 3, 2)  # a past Monday: ratings in the future are refused
 
 
+def llm_research_plan(owner, *, days: int = 14, timezone: str = "UTC", hours: float = 2):
+    """An llm-research plan from MONDAY, `days` to its interview, `hours` a day."""
+    inputs = PlanInputs(
+        team="llm-research",
+        interview=MONDAY + timedelta(days=days),
+        start=MONDAY,
+        timezone=timezone,
+        hours_per_weekday=(hours,) * 7,
+    )
+    return services.create_plan(owner=owner, inputs=inputs, today=MONDAY)
+
+
 @pytest.fixture
 def plan(small_kb, ada):
     """Two weeks to a Monday-morning interview in UTC, 2 h a day, nothing known."""
-    inputs = PlanInputs(
-        team="llm-research",
-        interview=MONDAY + timedelta(days=14),
-        start=MONDAY,
-        timezone="UTC",
-        hours_per_weekday=(2,) * 7,
-    )
-    return services.create_plan(owner=ada, inputs=inputs, today=MONDAY)
+    return llm_research_plan(ada)
 
 
 def first_learned(plan) -> PlanItem:
@@ -188,14 +193,7 @@ def test_reviews_move_by_the_plans_own_days_not_utcs(small_kb, ada):
     after midnight there, a day later than its UTC date, and before the final days: its
     next review goes on that day or after, not on the day before."""
     berlin = ZoneInfo("Europe/Berlin")
-    inputs = PlanInputs(
-        team="llm-research",
-        interview=MONDAY + timedelta(days=20),
-        start=MONDAY,
-        timezone="Europe/Berlin",
-        hours_per_weekday=(4,) * 7,
-    )
-    plan = services.create_plan(owner=ada, inputs=inputs, today=MONDAY)
+    plan = llm_research_plan(ada, days=20, timezone="Europe/Berlin", hours=4)
     item = first_learned(plan)
     card = memory_services.rating_record(
         user=plan.owner,
